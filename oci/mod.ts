@@ -13,3 +13,4 @@
 export * from "./media_types.ts";
 export * from "./image.ts";
 export * from "./platform.ts";
+export * from "./runtime_spec.ts";
