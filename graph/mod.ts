@@ -10,3 +10,4 @@
  * @module
  */
 export * from "./types.ts";
+export { graphToDot, graphToJson } from "./print.ts";

@@ -1,0 +1,139 @@
+import { basename, dirname, join, resolve } from "node:path";
+import { convertDockerfile } from "../frontend/mod.ts";
+import { readDockerignore } from "../context/mod.ts";
+import { LayerStore } from "../snapshotter/mod.ts";
+import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
+import { parseReference, RegistryClient } from "../registry/mod.ts";
+import { hostPlatform } from "../oci/mod.ts";
+import { graphToDot, graphToJson } from "../graph/mod.ts";
+import { CacheStore, ImageSource, Solver } from "../solver/mod.ts";
+import { imageConfig, pushImage, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
+import { TsbuildError } from "../errors.ts";
+import type { BuildRequest, BuildResult } from "./request.ts";
+
+/** The Dockerfile could not be read. */
+export class DockerfileNotFoundError extends TsbuildError {}
+
+/**
+ * Runs one build: Dockerfile → graph → solve → image → outputs. Must run inside the build namespace (see
+ * runtime/); the CLI enters it before calling this.
+ */
+export async function build(req: BuildRequest): Promise<BuildResult> {
+  const contextDir = resolve(req.contextDir);
+  try {
+    if (!(await Deno.stat(contextDir)).isDirectory) throw new Error("not a directory");
+  } catch (e) {
+    throw new TsbuildError(`unable to prepare context: path "${req.contextDir}" not found or not a directory (${(e as Error).message})`);
+  }
+  const dockerfilePath = req.dockerfilePath === "-" ? "-" : resolve(req.dockerfilePath);
+  let text = req.dockerfileText;
+  if (text === undefined) {
+    try {
+      text = await Deno.readTextFile(dockerfilePath);
+    } catch (e) {
+      const why = e instanceof Deno.errors.NotFound ? "no such file or directory" : (e as Error).message;
+      throw new DockerfileNotFoundError(`failed to read dockerfile: open ${req.dockerfilePath}: ${why}`);
+    }
+  }
+  const shownPath = req.dockerfilePath === "-" ? "Dockerfile" : basename(req.dockerfilePath);
+  const excludes = await readDockerignore(contextDir, dockerfilePath === "-" ? undefined : dockerfilePath);
+
+  await Deno.mkdir(req.storeRoot, { recursive: true });
+  const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
+  const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries });
+  const images = new ImageSource(registry, layers.content);
+  const platform = req.platform ?? hostPlatform();
+  const warn = (message: string, line?: number) =>
+    req.progress.emit({ type: "warn", message: line ? `${shownPath}:${line}: ${message}` : message, time: performance.now() });
+
+  const graph = await convertDockerfile({
+    dockerfile: text,
+    dockerfilePath: shownPath,
+    buildArgs: req.buildArgs,
+    target: req.target,
+    platform,
+    buildPlatform: hostPlatform(),
+    labels: req.labels,
+    contextPath: contextDir,
+    contextExcludes: excludes,
+    resolveImage: async (ref, p) => {
+      const pinned = await images.resolve(ref, p);
+      return { ref: pinned.ref.toString(), digest: pinned.manifestDigest, config: pinned.config };
+    },
+    warn,
+  });
+  if (req.printGraph) return { graphText: req.printGraph === "dot" ? graphToDot(graph) : graphToJson(graph) };
+
+  const noCacheStages = new Set<number>();
+  for (const s of graph.stages) {
+    if (req.noCache || req.noCacheFilter.includes(s.name ?? String(s.index)) || req.noCacheFilter.includes(String(s.index))) {
+      noCacheStages.add(s.index);
+    }
+  }
+  const solver = new Solver(graph, {
+    storeRoot: req.storeRoot,
+    layers,
+    images,
+    executor: new RuncExecutor({ stateDir: join(req.storeRoot, "runc") }),
+    cacheMounts: new CacheMounts(join(req.storeRoot, "cache-mounts")),
+    cache: new CacheStore(req.storeRoot),
+    progress: req.progress,
+    secrets: req.secrets,
+    noCacheStages,
+    maxParallelism: req.maxParallelism,
+    signal: req.signal,
+    dockerfileSource: text,
+    explain: req.explain,
+  });
+  const results = await solver.solveTarget();
+  const stage = graph.stages[graph.target];
+  const root = results.get(stage.root);
+  if (!root || root.kind !== "fs") throw new TsbuildError("internal: target stage did not produce a filesystem");
+  const emptyVertices = new Set<number>();
+  for (const [id, r] of results) if (r.kind === "fs" && r.empty) emptyVertices.add(id);
+
+  const created = req.sourceDateEpoch !== undefined ? new Date(req.sourceDateEpoch * 1000) : new Date();
+  const config = imageConfig(stage, root.layers, emptyVertices, created);
+  const image = await storeImage(layers.content, config, root.layers, req.format);
+  const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
+
+  for (const out of req.outputs) {
+    switch (out.type) {
+      case "image": {
+        if (!out.push) break;
+        if (req.tags.length === 0) throw new TsbuildError("--push needs at least one -t/--tag");
+        await pushImage(registry, layers.content, image, req.tags.map(parseReference), images, log);
+        break;
+      }
+      case "oci":
+      case "docker": {
+        for (const l of root.layers) await images.ensureBlob(l);
+        await Deno.mkdir(dirname(resolve(out.dest)), { recursive: true });
+        if (out.type === "oci") {
+          await writeOciLayout(resolve(out.dest), out.tar ? "tar" : "dir", layers.content, [{ desc: image.manifestDesc, refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined }]);
+        } else {
+          await writeDockerArchive(resolve(out.dest), layers.content, { manifest: image.manifest, config: image.configBytes, tags: req.tags.map((t) => parseReference(t).familiar()) });
+        }
+        log(`exported ${out.type} to ${out.dest}`);
+        break;
+      }
+      case "local":
+      case "tar": {
+        for (const l of root.layers) await images.ensureBlob(l);
+        await writeLocalOutput(layers, root.layers, resolve(out.dest), out.type === "tar");
+        log(`exported filesystem to ${out.dest}`);
+        break;
+      }
+    }
+  }
+  if (req.iidFile) await Deno.writeTextFile(req.iidFile, image.manifest.config.digest);
+  if (req.metadataFile) {
+    await Deno.writeTextFile(req.metadataFile, JSON.stringify({
+      "containerimage.config.digest": image.manifest.config.digest,
+      "containerimage.digest": image.manifestDesc.digest,
+      "containerimage.descriptor": image.manifestDesc,
+      ...(req.tags.length ? { "image.name": req.tags.join(",") } : {}),
+    }, null, 2));
+  }
+  return { manifestDigest: image.manifestDesc.digest, configDigest: image.manifest.config.digest };
+}

@@ -1,0 +1,47 @@
+import type { Platform } from "../oci/mod.ts";
+import type { ProgressSink } from "../progress/mod.ts";
+
+/** One `--output`. */
+export type OutputSpec =
+  | { type: "image"; push: boolean }
+  | { type: "oci"; dest: string; tar: boolean }
+  | { type: "docker"; dest: string }
+  | { type: "local"; dest: string }
+  | { type: "tar"; dest: string };
+
+/** Everything a build needs to know, whatever front door (CLI or library) it came through. */
+export interface BuildRequest {
+  contextDir: string;
+  /** Path of the Dockerfile; `-` with `dockerfileText` for stdin. */
+  dockerfilePath: string;
+  dockerfileText?: string;
+  tags: string[];
+  outputs: OutputSpec[];
+  buildArgs: Record<string, string>;
+  target?: string;
+  labels: Record<string, string>;
+  platform?: Platform;
+  noCache: boolean;
+  noCacheFilter: string[];
+  storeRoot: string;
+  progress: ProgressSink;
+  secrets: Map<string, Uint8Array>;
+  format: "oci" | "docker";
+  sourceDateEpoch?: number;
+  iidFile?: string;
+  metadataFile?: string;
+  printGraph?: "json" | "dot";
+  explain: boolean;
+  maxParallelism: number;
+  insecureRegistries: string[];
+  snapshotter?: "auto" | "overlay" | "fuse-overlayfs" | "native";
+  signal: AbortSignal;
+}
+
+/** What a build produced. */
+export interface BuildResult {
+  manifestDigest?: string;
+  configDigest?: string;
+  /** JSON or DOT text when `printGraph` was asked. */
+  graphText?: string;
+}

@@ -1,0 +1,75 @@
+import { build } from "../build/mod.ts";
+import { createProgress } from "../progress/mod.ts";
+import { TsbuildError } from "../errors.ts";
+import { parseBuildFlags } from "./build_flags.ts";
+
+/** Reads all of stdin (for `-f -`). */
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of Deno.stdin.readable) chunks.push(c);
+  return new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+}
+
+/** `tsbuild build`: flags → BuildRequest → build(), progress on stderr, the image id on stdout. */
+export async function buildCommand(argv: string[], signal: AbortSignal): Promise<number> {
+  const flags = parseBuildFlags(argv);
+  const enc = new TextEncoder();
+  const write = (s: string) => {
+    if (!flags.quiet) Deno.stderr.writeSync(enc.encode(s));
+  };
+  const progress = createProgress(flags.progress, write, Deno.stderr.isTerminal());
+  const secrets = new Map<string, Uint8Array>();
+  for (const s of flags.secrets) {
+    if (s.env !== undefined) {
+      const v = Deno.env.get(s.env);
+      if (v === undefined) throw new TsbuildError(`--secret id=${s.id}: environment variable ${s.env} is not set`);
+      secrets.set(s.id, enc.encode(v));
+    } else {
+      try {
+        secrets.set(s.id, await Deno.readFile(s.src!));
+      } catch (e) {
+        throw new TsbuildError(`--secret id=${s.id}: cannot read ${s.src}: ${(e as Error).message}`);
+      }
+    }
+  }
+  const t0 = performance.now();
+  try {
+    const res = await build({
+      contextDir: flags.context,
+      dockerfilePath: flags.file,
+      dockerfileText: flags.file === "-" ? await readStdin() : undefined,
+      tags: flags.tags,
+      outputs: flags.outputs,
+      buildArgs: flags.buildArgs,
+      target: flags.target,
+      labels: flags.labels,
+      platform: flags.platform,
+      noCache: flags.noCache,
+      noCacheFilter: flags.noCacheFilter,
+      storeRoot: flags.root,
+      progress,
+      secrets,
+      format: flags.format,
+      sourceDateEpoch: flags.sourceDateEpoch,
+      iidFile: flags.iidFile,
+      metadataFile: flags.metadataFile,
+      printGraph: flags.print,
+      explain: flags.explain,
+      maxParallelism: flags.maxParallelism,
+      insecureRegistries: flags.insecureRegistries,
+      snapshotter: flags.snapshotter,
+      signal,
+    });
+    progress.close();
+    if (res.graphText !== undefined) {
+      Deno.stdout.writeSync(enc.encode(res.graphText));
+      return 0;
+    }
+    write(`done in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${res.configDigest} (manifest ${res.manifestDigest})\n`);
+    if (flags.quiet) Deno.stdout.writeSync(enc.encode(`${res.configDigest}\n`));
+    return 0;
+  } catch (e) {
+    progress.close();
+    throw e;
+  }
+}

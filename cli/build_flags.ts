@@ -1,0 +1,233 @@
+import { parseArgs } from "node:util";
+import { join } from "node:path";
+import type { OutputSpec } from "../build/mod.ts";
+import { parsePlatform, type Platform } from "../oci/mod.ts";
+import { UsageError } from "./errors.ts";
+
+/** `tsbuild build` flags after parsing, before anything touches the disk. */
+export interface BuildFlags {
+  context: string;
+  file: string;
+  tags: string[];
+  outputs: OutputSpec[];
+  buildArgs: Record<string, string>;
+  labels: Record<string, string>;
+  target?: string;
+  platform?: Platform;
+  noCache: boolean;
+  noCacheFilter: string[];
+  progress: "auto" | "tty" | "plain" | "rawjson";
+  root: string;
+  secrets: { id: string; src?: string; env?: string }[];
+  ssh: string[];
+  format: "oci" | "docker";
+  sourceDateEpoch?: number;
+  iidFile?: string;
+  metadataFile?: string;
+  print?: "json" | "dot";
+  explain: boolean;
+  maxParallelism: number;
+  insecureRegistries: string[];
+  snapshotter: "auto" | "overlay" | "fuse-overlayfs" | "native";
+  quiet: boolean;
+}
+
+export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH
+
+Build an image from a Dockerfile, rootless and without a daemon.
+
+Options:
+  -t, --tag name:tag            Name and optionally a tag (repeatable)
+  -f, --file string             Name of the Dockerfile (default "PATH/Dockerfile"; "-" reads stdin)
+      --build-arg k=v           Set a build-time variable (repeatable; "k" alone takes it from the environment)
+      --target string           Build the named stage
+      --label k=v               Set a label on the image (repeatable)
+      --platform os/arch        Target platform (default: this machine's)
+      --push                    Push the image (same as --output type=registry)
+  -o, --output spec             type=registry|image[,push=true]|oci,dest=x.tar[,tar=false]|docker,dest=x.tar|
+                                local,dest=dir|tar,dest=x.tar, or a directory path (repeatable)
+      --no-cache                Do not use the cache
+      --no-cache-filter stage   Do not use the cache for these stages (repeatable)
+      --progress mode           auto, tty, plain or rawjson (default "auto")
+      --explain                 Say, for every step that ran, which input changed since the last build
+      --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
+      --secret id=ID[,src=PATH|,env=VAR]   Expose a secret to RUN --mount=type=secret (repeatable)
+      --ssh default|ID=PATH[,PATH]         Expose an SSH agent or keys to RUN --mount=type=ssh (repeatable)
+      --format oci|docker       Manifest media types (default "oci")
+      --source-date-epoch N     Timestamps for reproducible images (default $SOURCE_DATE_EPOCH)
+      --iidfile file            Write the image ID (config digest) to the file
+      --metadata-file file      Write build result metadata (JSON) to the file
+      --max-parallelism N       Steps run at once (default: number of CPUs)
+      --insecure-registry host  Use plain HTTP for this registry (repeatable; loopback always is)
+      --snapshotter name        auto, overlay, fuse-overlayfs or native (default "auto")
+      --root dir                Store directory (default $XDG_DATA_HOME/tsbuild)
+  -q, --quiet                   Print only the image ID
+`;
+
+function kv(list: string[], what: string, fromEnv: boolean): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i === 0) throw new UsageError(`invalid ${what} "${item}": expected KEY=VALUE`);
+    if (i < 0) {
+      if (!fromEnv) {
+        out[item] = "";
+        continue;
+      }
+      const v = Deno.env.get(item);
+      if (v !== undefined) out[item] = v;
+      continue;
+    }
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+function csv(spec: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const part of spec.split(",")) {
+    const i = part.indexOf("=");
+    if (i < 0) out[part.trim()] = "";
+    else out[part.slice(0, i).trim()] = part.slice(i + 1);
+  }
+  return out;
+}
+
+/** Parses one `--output` the way buildx does. */
+export function parseOutput(spec: string): OutputSpec {
+  if (!spec.includes("=")) return spec === "-" ? { type: "tar", dest: "/dev/stdout" } : { type: "local", dest: spec };
+  const f = csv(spec);
+  const dest = f.dest ?? "";
+  switch (f.type) {
+    case "registry":
+      return { type: "image", push: true };
+    case "image":
+      return { type: "image", push: f.push === "true" };
+    case "oci":
+    case "docker":
+    case "local":
+    case "tar":
+      if (!dest) throw new UsageError(`--output ${spec}: dest= is required for type=${f.type}`);
+      if (f.type === "oci") return { type: "oci", dest, tar: f.tar !== "false" };
+      return { type: f.type, dest };
+    default:
+      throw new UsageError(`--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar)`);
+  }
+}
+
+/** Parses `--secret` the way buildx does: `id=ID` alone reads the env var ID if set, else the file ID. */
+export function parseSecret(spec: string): { id: string; src?: string; env?: string } {
+  const f = csv(spec);
+  const id = f.id;
+  if (!id) throw new UsageError(`--secret ${spec}: id= is required`);
+  const src = f.src ?? f.source;
+  if (src !== undefined) return { id, src };
+  if (f.env !== undefined) return { id, env: f.env };
+  return Deno.env.get(id) !== undefined ? { id, env: id } : { id, src: id };
+}
+
+export function defaultStoreRoot(): string {
+  const xdg = Deno.env.get("XDG_DATA_HOME");
+  if (xdg) return join(xdg, "tsbuild");
+  const home = Deno.env.get("HOME") ?? "/tmp";
+  return join(home, ".local", "share", "tsbuild");
+}
+
+/** `tsbuild build` argv → flags, rejecting what cannot work with a usage error. */
+export function parseBuildFlags(argv: string[]): BuildFlags {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        tag: { type: "string", short: "t", multiple: true },
+        file: { type: "string", short: "f" },
+        "build-arg": { type: "string", multiple: true },
+        label: { type: "string", multiple: true },
+        target: { type: "string" },
+        platform: { type: "string" },
+        push: { type: "boolean" },
+        output: { type: "string", short: "o", multiple: true },
+        "no-cache": { type: "boolean" },
+        "no-cache-filter": { type: "string", multiple: true },
+        progress: { type: "string" },
+        explain: { type: "boolean" },
+        print: { type: "string" },
+        secret: { type: "string", multiple: true },
+        ssh: { type: "string", multiple: true },
+        format: { type: "string" },
+        "source-date-epoch": { type: "string" },
+        iidfile: { type: "string" },
+        "metadata-file": { type: "string" },
+        "max-parallelism": { type: "string" },
+        "insecure-registry": { type: "string", multiple: true },
+        snapshotter: { type: "string" },
+        root: { type: "string" },
+        quiet: { type: "boolean", short: "q" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (e) {
+    throw new UsageError((e as Error).message.replace(/^.*ERR_PARSE_ARGS_\w+: /, ""));
+  }
+  const v = parsed.values;
+  if (parsed.positionals.length !== 1) {
+    throw new UsageError(`"tsbuild build" requires exactly 1 argument (the build context), got ${parsed.positionals.length}`);
+  }
+  const progress = (v.progress ?? "auto") as BuildFlags["progress"];
+  if (!["auto", "tty", "plain", "rawjson"].includes(progress)) throw new UsageError(`--progress ${progress}: use auto, tty, plain or rawjson`);
+  const format = (v.format ?? "oci") as BuildFlags["format"];
+  if (!["oci", "docker"].includes(format)) throw new UsageError(`--format ${format}: use oci or docker`);
+  const snapshotter = (v.snapshotter ?? "auto") as BuildFlags["snapshotter"];
+  if (!["auto", "overlay", "fuse-overlayfs", "native"].includes(snapshotter)) throw new UsageError(`--snapshotter ${snapshotter}: use auto, overlay, fuse-overlayfs or native`);
+  let print: BuildFlags["print"];
+  if (v.print !== undefined) {
+    if (v.print === "graph" || v.print === "graph-json") print = "json";
+    else if (v.print === "graph-dot" || v.print === "dot") print = "dot";
+    else throw new UsageError(`--print ${v.print}: use graph or graph-dot`);
+  }
+  const sde = v["source-date-epoch"] ?? Deno.env.get("SOURCE_DATE_EPOCH");
+  if (sde !== undefined && sde !== "" && !/^\d+$/.test(sde)) throw new UsageError(`--source-date-epoch ${sde}: expected seconds since 1970`);
+  const mp = v["max-parallelism"];
+  if (mp !== undefined && !/^[1-9]\d*$/.test(mp)) throw new UsageError(`--max-parallelism ${mp}: expected a positive number`);
+  const outputs = (v.output ?? []).map(parseOutput);
+  if (v.push && !outputs.some((o) => o.type === "image")) outputs.push({ type: "image", push: true });
+  if (outputs.length === 0) outputs.push({ type: "image", push: false });
+  let platform: Platform | undefined;
+  if (v.platform) {
+    try {
+      platform = parsePlatform(v.platform);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const context = parsed.positionals[0];
+  return {
+    context,
+    file: v.file ?? join(context, "Dockerfile"),
+    tags: v.tag ?? [],
+    outputs,
+    buildArgs: kv(v["build-arg"] ?? [], "--build-arg", true),
+    labels: kv(v.label ?? [], "--label", false),
+    target: v.target,
+    platform,
+    noCache: !!v["no-cache"],
+    noCacheFilter: v["no-cache-filter"] ?? [],
+    progress,
+    root: v.root ?? defaultStoreRoot(),
+    secrets: (v.secret ?? []).map(parseSecret),
+    ssh: v.ssh ?? [],
+    format,
+    sourceDateEpoch: sde ? Number(sde) : undefined,
+    iidFile: v.iidfile,
+    metadataFile: v["metadata-file"],
+    print,
+    explain: !!v.explain,
+    maxParallelism: mp ? Number(mp) : navigator.hardwareConcurrency || 2,
+    insecureRegistries: v["insecure-registry"] ?? [],
+    snapshotter,
+    quiet: !!v.quiet,
+  };
+}

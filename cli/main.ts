@@ -1,0 +1,87 @@
+/**
+ * The `tsbuild` command. Subcommands that touch the store run inside the build namespace: the first process
+ * re-executes itself there (runtime/) and only relays the exit code.
+ */
+import { fromFileUrl } from "node:path";
+import { TsbuildError } from "../errors.ts";
+import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
+import { buildCommand } from "./build_command.ts";
+import { BUILD_HELP } from "./build_flags.ts";
+import { UsageError } from "./errors.ts";
+import { VERSION } from "../version.ts";
+
+const HELP = `Usage: tsbuild COMMAND
+
+A rootless, daemonless container image builder.
+
+Commands:
+  build     Build an image from a Dockerfile (see 'tsbuild build --help')
+  doctor    Show what this machine allows and what a build would use
+  version   Show the version
+
+Run 'tsbuild COMMAND --help' for more on a command.
+`;
+
+const NEEDS_NAMESPACE = new Set(["build"]);
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    console.log(HELP);
+    return cmd === undefined ? 2 : 0;
+  }
+  if (cmd === "version" || cmd === "--version" || cmd === "-v") {
+    console.log(`tsbuild ${VERSION}`);
+    return 0;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    if (cmd === "build") {
+      console.log(BUILD_HELP);
+      return 0;
+    }
+  }
+  if (NEEDS_NAMESPACE.has(cmd) && !inNamespace()) {
+    return await enterNamespace({ argv, script: fromFileUrl(import.meta.url) });
+  }
+  const ac = new AbortController();
+  let signals = 0;
+  const onSignal = () => {
+    signals++;
+    if (signals > 1) Deno.exit(130);
+    ac.abort();
+  };
+  Deno.addSignalListener("SIGINT", onSignal);
+  Deno.addSignalListener("SIGTERM", onSignal);
+  try {
+    switch (cmd) {
+      case "build":
+        return await buildCommand(rest, ac.signal);
+      case "doctor":
+        console.log(formatHostReport(await inspectHost()));
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+    Deno.removeSignalListener("SIGTERM", onSignal);
+  }
+}
+
+if (import.meta.main) {
+  let code: number;
+  try {
+    code = await main(Deno.args);
+  } catch (e) {
+    if (e instanceof TsbuildError) {
+      console.error(`ERROR: ${e.message}`);
+      code = e.exitCode;
+    } else {
+      console.error(`ERROR: internal error: ${e instanceof Error ? e.stack ?? e.message : String(e)}`);
+      code = 70;
+    }
+  }
+  Deno.exit(code);
+}
+
+export { main };

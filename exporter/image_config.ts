@@ -1,0 +1,70 @@
+import type { ContainerConfig, History, ImageConfig } from "../oci/mod.ts";
+import type { Stage } from "../graph/mod.ts";
+
+/** A layer as the exporter sees it. */
+export interface ExportLayer {
+  mediaType: string;
+  digest: string;
+  size: number;
+  diffID: string;
+}
+
+/**
+ * The image config of a solved stage: the stage's runtime settings, its layer diff ids, and one history entry per
+ * instruction after the base image's own history. `emptySteps` holds the vertices whose step changed nothing:
+ * their entry says `empty_layer`, as BuildKit writes it.
+ */
+export function imageConfig(stage: Stage, layers: ExportLayer[], emptyVertices: Set<number>, created: Date): ImageConfig {
+  const img = stage.image;
+  const ts = created.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const c: ContainerConfig = {};
+  if (img.user) c.User = img.user;
+  if (img.exposedPorts.length) c.ExposedPorts = Object.fromEntries(img.exposedPorts.map((p) => [p, {}]));
+  c.Env = img.env;
+  if (img.entrypoint) c.Entrypoint = img.entrypoint;
+  if (img.cmd) c.Cmd = img.cmd;
+  if (img.volumes.length) c.Volumes = Object.fromEntries(img.volumes.map((v) => [v, {}]));
+  if (img.workingDir) c.WorkingDir = img.workingDir;
+  if (Object.keys(img.labels).length) c.Labels = img.labels;
+  if (img.stopSignal) c.StopSignal = img.stopSignal;
+  if (img.healthcheck) c.Healthcheck = img.healthcheck;
+  if (img.onBuild.length) c.OnBuild = img.onBuild;
+  if (img.shell) c.Shell = img.shell;
+  if (img.argsEscaped) c.ArgsEscaped = true;
+
+  const history: History[] = img.baseHistory.map((h) => ({ ...h }));
+  for (const step of stage.history) {
+    const empty = step.emptyLayer || step.vertex === undefined || emptyVertices.has(step.vertex);
+    const h: History = { created: ts, created_by: step.createdBy, comment: step.comment ?? "buildkit.dockerfile.v0" };
+    if (empty) h.empty_layer = true;
+    history.push(h);
+  }
+  const cfg: ImageConfig = {
+    architecture: img.platform.architecture,
+    os: img.platform.os,
+    config: c,
+    created: ts,
+    history: normalizeHistory(history, layers.length, ts),
+    rootfs: { type: "layers", diff_ids: layers.map((l) => l.diffID) },
+  };
+  if (img.platform.variant) cfg.variant = img.platform.variant;
+  if (img.author) cfg.author = img.author;
+  return cfg;
+}
+
+/**
+ * Keeps the invariant every reader relies on: as many non-empty history entries as layers. A base image with a
+ * sloppy history gets entries added in front (as BuildKit does), or its surplus marked empty from the bottom.
+ */
+function normalizeHistory(history: History[], layerCount: number, ts: string): History[] {
+  let nonEmpty = history.filter((h) => !h.empty_layer).length;
+  for (let i = 0; nonEmpty > layerCount && i < history.length; i++) {
+    if (!history[i].empty_layer) {
+      history[i].empty_layer = true;
+      nonEmpty--;
+    }
+  }
+  const missing = layerCount - nonEmpty;
+  const prefix: History[] = Array.from({ length: Math.max(0, missing) }, () => ({ created: ts, created_by: "", comment: "layer without history" }));
+  return [...prefix, ...history];
+}

@@ -1,0 +1,17 @@
+/**
+ * Exporters: a solved stage → image config (with history) + manifest in the store → outputs (registry push, OCI
+ * layout dir/tar, docker archive, local dir/tar).
+ *
+ * @example
+ * ```ts
+ * import { layerMediaType } from "./mod.ts";
+ * console.log(layerMediaType("application/vnd.docker.image.rootfs.diff.tar.gzip", "oci"));
+ * ```
+ * @module
+ */
+export { type ExportLayer, imageConfig } from "./image_config.ts";
+export { layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
+export { type BlobOrigins, pushImage } from "./push.ts";
+export { writeLocalOutput } from "./local.ts";
+export { type BlobSource, readOciLayout, writeOciLayout } from "./oci_layout.ts";
+export { writeDockerArchive } from "./docker_archive.ts";

@@ -1,0 +1,50 @@
+import type { Reference, RegistryClient } from "../registry/mod.ts";
+import type { ContentStore } from "../snapshotter/mod.ts";
+import type { StoredImage } from "./manifest.ts";
+
+/** Where a blob that is not in the local store can be read from (the base image's registry). */
+export interface BlobOrigins {
+  origins: Map<string, Reference>;
+  ensureBlob(l: { digest: string; size: number; mediaType: string; diffID: string }): Promise<void>;
+}
+
+/**
+ * Pushes an image under each tag: layers first (skipped when present, mounted from the base image's repository
+ * when it is on the same registry, else streamed from the store), then the config, then the manifest per tag.
+ */
+export async function pushImage(
+  registry: RegistryClient,
+  content: ContentStore,
+  image: StoredImage,
+  tags: Reference[],
+  origins: BlobOrigins,
+  log: (msg: string) => void,
+): Promise<void> {
+  if (tags.length === 0) return;
+  const target = tags[0];
+  const uploads = image.layers.map(async (l, i) => {
+    const desc = image.manifest.layers[i];
+    const origin = origins.origins.get(l.digest);
+    const mountFrom = origin && origin.registry === target.registry && origin.repository !== target.repository ? [origin.repository] : [];
+    const how = await registry.pushBlob(target, desc, async () => {
+      await origins.ensureBlob(l);
+      return content.readStream(l.digest);
+    }, { mountFrom });
+    log(`layer ${l.digest.slice(7, 19)}: ${how}`);
+  });
+  await Promise.all(uploads);
+  await registry.pushBlob(target, image.manifest.config, () => content.readStream(image.manifest.config.digest));
+  for (const tag of tags) {
+    if (tag.registry !== target.registry || tag.repository !== target.repository) {
+      for (const [i, l] of image.layers.entries()) {
+        await registry.pushBlob(tag, image.manifest.layers[i], async () => {
+          await origins.ensureBlob(l);
+          return content.readStream(l.digest);
+        }, { mountFrom: tag.registry === target.registry ? [target.repository] : [] });
+      }
+      await registry.pushBlob(tag, image.manifest.config, () => content.readStream(image.manifest.config.digest));
+    }
+    const digest = await registry.putManifest(tag, image.manifestBytes, image.manifestDesc.mediaType);
+    log(`pushed ${tag.toString()}@${digest}`);
+  }
+}

@@ -1,0 +1,117 @@
+import { join } from "node:path";
+import type { ExecVertex, VertexId } from "../graph/mod.ts";
+import type { RunMount } from "../executor/mod.ts";
+import type { LayerDescriptor, MountedSnapshot } from "../snapshotter/mod.ts";
+import { TsbuildError } from "../errors.ts";
+import { BuildCancelledError, RunFailedError } from "./errors.ts";
+import type { FsResult, Solver, SolverDeps, VertexResult } from "./solver.ts";
+import { materializeLocal } from "./op_file.ts";
+
+/** A required secret that was not given with `--secret`. */
+export class MissingSecretError extends TsbuildError {}
+
+/**
+ * One RUN: a writable snapshot on the input, the step's mounts resolved to host paths, runc, then the diff
+ * committed as a layer. Everything mounted for the step is released on every path out.
+ */
+export async function runExec(
+  solver: Solver,
+  deps: SolverDeps,
+  v: ExecVertex,
+  input: FsResult,
+  sources: Map<VertexId, VertexResult>,
+  stepId: number,
+): Promise<{ layer?: LayerDescriptor }> {
+  const parent = await deps.layers.unpack(input.layers, (l) => deps.images.ensureBlob(l));
+  const cleanups: (() => Promise<void>)[] = [];
+  let active: MountedSnapshot | undefined;
+  try {
+    active = await deps.layers.prepareMounted(parent);
+    const env = [...v.env];
+    const mounts: RunMount[] = [];
+    for (const m of v.mounts) {
+      switch (m.type) {
+        case "bind": {
+          const src = m.from !== undefined ? sources.get(m.from) : undefined;
+          if (!src) throw new TsbuildError(`RUN --mount=type=bind,target=${m.target}: no source`);
+          let root: string;
+          if (src.kind === "local") {
+            const dir = await materializeLocal(deps, src, m.source || ".");
+            cleanups.push(() => Deno.remove(dir, { recursive: true }));
+            root = dir;
+            mounts.push({ type: "bind", source: dir, target: m.target, readonly: m.readonly });
+            break;
+          }
+          const name = await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l));
+          const snap = m.readonly ? await deps.layers.viewMounted(name) : await deps.layers.prepareMounted(name);
+          cleanups.push(() => snap.release());
+          root = snap.rootfs;
+          mounts.push({ type: "bind", source: join(root, m.source || "/"), target: m.target, readonly: m.readonly });
+          break;
+        }
+        case "cache": {
+          const lease = await deps.cacheMounts.acquire({ id: m.id, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid });
+          cleanups.push(() => lease.release());
+          mounts.push({ type: "bind", source: lease.path, target: m.target, readonly: m.readonly });
+          break;
+        }
+        case "tmpfs":
+          mounts.push({ type: "tmpfs", target: m.target, size: m.size });
+          break;
+        case "secret": {
+          const data = deps.secrets.get(m.id);
+          if (!data) {
+            if (m.required) throw new MissingSecretError(`secret ${m.id} is required but was not given: pass --secret id=${m.id},src=PATH`);
+            break;
+          }
+          if (m.env) env.push(`${m.env}=${new TextDecoder().decode(data)}`);
+          if (m.target || !m.env) {
+            mounts.push({ type: "file", target: m.target ?? `/run/secrets/${m.id}`, data, mode: m.mode, uid: m.uid, gid: m.gid });
+          }
+          break;
+        }
+        case "ssh":
+          throw new TsbuildError("RUN --mount=type=ssh is not available yet in this build of tsbuild");
+      }
+    }
+    const tail: string[] = [];
+    let partial = "";
+    const dec = new TextDecoder();
+    const keepTail = (chunk: Uint8Array) => {
+      const lines = (partial + dec.decode(chunk, { stream: true })).split("\n");
+      partial = lines.pop() ?? "";
+      tail.push(...lines);
+      if (tail.length > 10) tail.splice(0, tail.length - 10);
+    };
+    const res = await deps.executor.run({
+      rootfs: active.rootfs,
+      args: v.args,
+      env,
+      cwd: v.cwd || "/",
+      user: v.user || "root",
+      network: v.network,
+      mounts,
+      stdout: (c) => {
+        keepTail(c);
+        deps.progress.emit({ type: "step.log", id: stepId, stream: "stdout", data: c, time: performance.now() });
+      },
+      stderr: (c) => {
+        keepTail(c);
+        deps.progress.emit({ type: "step.log", id: stepId, stream: "stderr", data: c, time: performance.now() });
+      },
+      signal: solver.signal,
+    });
+    if (solver.signal.aborted) throw new BuildCancelledError();
+    if (res.exitCode !== 0) {
+      if (partial) tail.push(partial);
+      throw new RunFailedError(v.location, v.args.join(" "), res.exitCode, tail, deps.dockerfileSource);
+    }
+    for (const c of cleanups.splice(0).reverse()) await c();
+    const committed = await deps.layers.commit(active);
+    active = undefined;
+    return committed.empty ? {} : { layer: committed.layer };
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    if (active) await active.release().catch(() => {});
+  }
+}

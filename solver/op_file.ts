@@ -1,0 +1,80 @@
+import type { FileVertex, VertexId } from "../graph/mod.ts";
+import type { LayerDescriptor, MountedSnapshot } from "../snapshotter/mod.ts";
+import { applyFileActions } from "../fileop/mod.ts";
+import { resolveUser } from "../executor/mod.ts";
+import { TsbuildError } from "../errors.ts";
+import type { FsResult, LocalResult, Solver, SolverDeps, VertexResult } from "./solver.ts";
+
+/**
+ * COPY, ADD, WORKDIR's mkdir: a writable snapshot on the input, sources mounted read-only (stages) or read from
+ * the context through its filter, then the diff committed as a layer.
+ */
+export async function runFileOp(
+  solver: Solver,
+  deps: SolverDeps,
+  v: FileVertex,
+  input: FsResult,
+  sources: Map<VertexId, VertexResult>,
+): Promise<{ layer?: LayerDescriptor }> {
+  const parent = await deps.layers.unpack(input.layers, (l) => deps.images.ensureBlob(l));
+  const views: MountedSnapshot[] = [];
+  let active: MountedSnapshot | undefined;
+  try {
+    const roots = new Map<VertexId, { root: string; excludes: string[] }>();
+    for (const [id, src] of sources) {
+      if (src.kind === "local") {
+        roots.set(id, { root: src.path, excludes: src.excludes });
+      } else {
+        const name = await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l));
+        const view = await deps.layers.viewMounted(name);
+        views.push(view);
+        roots.set(id, { root: view.rootfs, excludes: [] });
+      }
+    }
+    active = await deps.layers.prepareMounted(parent);
+    const dest = active.rootfs;
+    await applyFileActions(dest, v.actions, {
+      resolve(from: number) {
+        const r = roots.get(from);
+        if (!r) throw new TsbuildError(`internal: source vertex ${from} not prepared`);
+        return r;
+      },
+    }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal });
+    for (const view of views.splice(0)) await view.release();
+    const committed = await deps.layers.commit(active);
+    active = undefined;
+    return committed.empty ? {} : { layer: committed.layer };
+  } finally {
+    for (const view of views) await view.release().catch(() => {});
+    if (active) await active.release().catch(() => {});
+  }
+}
+
+/**
+ * A private, filtered copy of part of a local context, for `RUN --mount=type=bind` from the context: excluded files
+ * must stay invisible and a read-write mount must never touch the user's files.
+ */
+export async function materializeLocal(deps: SolverDeps, src: LocalResult, source: string): Promise<string> {
+  const dir = await Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" }).catch(async () => {
+    await Deno.mkdir(`${deps.storeRoot}/tmp`, { recursive: true });
+    return Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" });
+  });
+  await applyFileActions(dir, [{
+    action: "copy",
+    from: 0,
+    src: [source],
+    dest: "/",
+    copyDirContents: true,
+    destIsDir: true,
+    extractArchives: false,
+    allowWildcard: false,
+    allowEmptyWildcard: false,
+    followSymlinks: true,
+    excludes: [],
+    parents: false,
+    createDestPath: true,
+  }], { resolve: () => ({ root: src.path, excludes: src.excludes }) }, {
+    resolveUser: () => Promise.resolve({ uid: 0, gid: 0 }),
+  });
+  return dir;
+}

@@ -1,0 +1,283 @@
+import type { ExecVertex, FileVertex, Graph, SourceLocation, Vertex, VertexId } from "../graph/mod.ts";
+import type { ProgressSink } from "../progress/mod.ts";
+import type { LayerStore } from "../snapshotter/mod.ts";
+import type { CacheMounts, RuncExecutor } from "../executor/mod.ts";
+import { ContextHasher } from "../context/mod.ts";
+import { cacheKey } from "./cache_key.ts";
+import type { CachedLayer, CacheRecord, CacheStore } from "./cache_store.ts";
+import { BuildCancelledError, StepFailedError } from "./errors.ts";
+import type { ImageSource } from "./image_source.ts";
+import { Semaphore } from "./semaphore.ts";
+import { runExec } from "./op_exec.ts";
+import { runFileOp } from "./op_file.ts";
+import { stepNames } from "./step_names.ts";
+import { TsbuildError } from "../errors.ts";
+
+/** A filesystem state: the full layer chain, and whether the step that made it added nothing. */
+export interface FsResult {
+  kind: "fs";
+  key: string;
+  layers: CachedLayer[];
+  empty: boolean;
+  cached: boolean;
+}
+
+/** A local directory source with its hasher. */
+export interface LocalResult {
+  kind: "local";
+  key: string;
+  path: string;
+  excludes: string[];
+  hasher: ContextHasher;
+}
+
+export type VertexResult = FsResult | LocalResult;
+
+/** Everything the solver needs; built once per build by `build()`. */
+export interface SolverDeps {
+  storeRoot: string;
+  layers: LayerStore;
+  images: ImageSource;
+  executor: RuncExecutor;
+  cacheMounts: CacheMounts;
+  cache: CacheStore;
+  progress: ProgressSink;
+  secrets: Map<string, Uint8Array>;
+  /** Stage indexes whose steps must not be read from the cache (`--no-cache` = all). */
+  noCacheStages: Set<number>;
+  maxParallelism: number;
+  signal: AbortSignal;
+  dockerfileSource?: string;
+  /** Explain misses (`--explain`): compare each missed step's inputs with the last build of the same step. */
+  explain: boolean;
+}
+
+/**
+ * Walks the graph from the target stage: every reachable vertex is solved once, independent vertices concurrently;
+ * each step's cache key covers its definition and its inputs' keys (and for COPY the content of exactly the files
+ * it selects), so a hit is never wrong and an unrelated change never causes a miss. The first failure cancels the
+ * siblings and is the one reported.
+ */
+export class Solver {
+  #deps: SolverDeps;
+  #graph: Graph;
+  #memo = new Map<VertexId, Promise<VertexResult>>();
+  #sem: Semaphore;
+  #names: Map<VertexId, string>;
+  #stageOf: Map<VertexId, number>;
+  #abort = new AbortController();
+  #firstError: unknown;
+  #stepIds = new Map<VertexId, number>();
+  #nextStep = 1;
+
+  constructor(graph: Graph, deps: SolverDeps) {
+    this.#graph = graph;
+    this.#deps = deps;
+    this.#sem = new Semaphore(deps.maxParallelism);
+    const { names, stageOf } = stepNames(graph);
+    this.#names = names;
+    this.#stageOf = stageOf;
+    deps.signal.addEventListener("abort", () => this.#abort.abort(), { once: true });
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Solves one vertex (and, first, its inputs). */
+  solve(id: VertexId): Promise<VertexResult> {
+    let p = this.#memo.get(id);
+    if (!p) {
+      p = this.#solve(id).catch((e) => {
+        if (this.#firstError === undefined && !this.#abort.signal.aborted) {
+          this.#firstError = e;
+          this.#abort.abort();
+        }
+        throw this.#firstError ?? e;
+      });
+      this.#memo.set(id, p);
+    }
+    return p;
+  }
+
+  /** Solves the target stage's root; rejects with the first cause of failure. */
+  async solveTarget(): Promise<Map<VertexId, VertexResult>> {
+    const stage = this.#graph.stages[this.#graph.target];
+    try {
+      await this.solve(stage.root);
+    } catch (e) {
+      throw this.#firstError ?? e;
+    }
+    if (this.#deps.signal.aborted) throw new BuildCancelledError();
+    const out = new Map<VertexId, VertexResult>();
+    for (const [id, p] of this.#memo) out.set(id, await p);
+    return out;
+  }
+
+  async fsInput(id: VertexId | null): Promise<FsResult> {
+    if (id === null) return { kind: "fs", key: "scratch", layers: [], empty: true, cached: true };
+    const r = await this.solve(id);
+    if (r.kind !== "fs") throw new TsbuildError(`internal: vertex ${id} is not a filesystem`);
+    return r;
+  }
+
+  async #solve(id: VertexId): Promise<VertexResult> {
+    const v = this.#graph.vertices[id];
+    if (!v) throw new TsbuildError(`internal: unknown vertex ${id}`);
+    switch (v.kind) {
+      case "scratch":
+        return { kind: "fs", key: "scratch", layers: [], empty: true, cached: true };
+      case "image": {
+        const pinned = await this.#deps.images.resolve(`${v.ref.split("@")[0]}@${v.digest}`, v.platform);
+        const stepId = this.#stepId(id);
+        this.#deps.progress.emit({ type: "step.cached", id: stepId, name: this.#name(id, v), time: performance.now() });
+        return { kind: "fs", key: cacheKey({ image: pinned.manifestDigest }), layers: pinned.layers, empty: false, cached: true };
+      }
+      case "local": {
+        const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes);
+        return { kind: "local", key: cacheKey({ local: v.name }), path: v.path, excludes: v.excludes, hasher };
+      }
+      case "exec":
+      case "file":
+        return await this.#step(id, v);
+    }
+  }
+
+  async #step(id: VertexId, v: ExecVertex | FileVertex): Promise<FsResult> {
+    const input = await this.fsInput(v.input);
+    const sources = new Map<VertexId, VertexResult>();
+    for (const dep of dependencies(v)) sources.set(dep, await this.solve(dep));
+    if (this.#abort.signal.aborted) throw new BuildCancelledError();
+    const inputs = await stepInputs(v, input, sources);
+    const key = cacheKey({ v: 1, def: definition(v), inputs });
+    const stepId = this.#stepId(id);
+    const name = this.#name(id, v);
+    const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });
+    const useCache = !this.#deps.noCacheStages.has(this.#stageOf.get(id) ?? -1);
+    const hit = useCache ? await this.#validRecord(key, input.layers) : undefined;
+    if (hit) {
+      this.#deps.progress.emit({ type: "step.cached", id: stepId, name, time: performance.now() });
+      return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true };
+    }
+    const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache) : undefined;
+    return await this.#sem.run(async () => {
+      if (this.#abort.signal.aborted) throw new BuildCancelledError();
+      this.#deps.progress.emit({ type: "step.start", id: stepId, name, time: performance.now() });
+      if (reason) this.#deps.progress.emit({ type: "step.log", id: stepId, stream: "stderr", data: new TextEncoder().encode(`cache miss: ${reason}\n`), time: performance.now() });
+      try {
+        const made = v.kind === "exec"
+          ? await runExec(this, this.#deps, v, input, sources, stepId)
+          : await runFileOp(this, this.#deps, v, input, sources);
+        const layers = made.layer ? [...input.layers, made.layer] : input.layers;
+        const rec: CacheRecord = { key, layers, empty: !made.layer, inputs, created: new Date().toISOString() };
+        await this.#deps.cache.put(rec);
+        await this.#deps.cache.setLast(identity, key);
+        this.#deps.progress.emit({ type: "step.done", id: stepId, time: performance.now() });
+        return { kind: "fs", key, layers, empty: !made.layer, cached: false };
+      } catch (e) {
+        const cancelled = this.#abort.signal.aborted && this.#firstError !== undefined;
+        const message = e instanceof Error ? e.message.split("\n").at(-1)! : String(e);
+        this.#deps.progress.emit({ type: "step.error", id: stepId, time: performance.now(), message: cancelled ? "cancelled" : message });
+        if (e instanceof TsbuildError) throw e;
+        throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
+      }
+    });
+  }
+
+  /** A record is a hit only when every blob it names past its input is still in the store. */
+  async #validRecord(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined> {
+    const rec = await this.#deps.cache.get(key);
+    if (!rec) return undefined;
+    for (const l of rec.layers.slice(inputLayers.length)) {
+      if (!(await this.#deps.layers.content.has(l.digest))) return undefined;
+    }
+    return rec;
+  }
+
+  async #explain(identity: string, inputs: Record<string, string>, useCache: boolean): Promise<string> {
+    if (!useCache) return "--no-cache";
+    const last = await this.#deps.cache.lastFor(identity);
+    if (!last) return "no earlier build of this step";
+    const changed: string[] = [];
+    for (const k of new Set([...Object.keys(inputs), ...Object.keys(last.inputs)])) {
+      if (inputs[k] !== last.inputs[k]) changed.push(describeInput(k, last.inputs[k], inputs[k]));
+    }
+    return changed.length ? changed.join("; ") : "cached result was removed from the store";
+  }
+
+  #stepId(id: VertexId): number {
+    let s = this.#stepIds.get(id);
+    if (s === undefined) {
+      s = this.#nextStep++;
+      this.#stepIds.set(id, s);
+    }
+    return s;
+  }
+
+  #name(id: VertexId, v: Vertex): string {
+    return this.#names.get(id) ?? v.kind;
+  }
+
+  location(id: VertexId): SourceLocation | undefined {
+    const v = this.#graph.vertices[id];
+    return v && "location" in v ? v.location : undefined;
+  }
+}
+
+/** The vertices a step reads besides its input: COPY --from sources and RUN --mount sources. */
+export function dependencies(v: ExecVertex | FileVertex): VertexId[] {
+  const out = new Set<VertexId>();
+  if (v.kind === "exec") {
+    for (const m of v.mounts) if ((m.type === "bind" || m.type === "cache") && m.from !== undefined) out.add(m.from);
+  } else {
+    for (const a of v.actions) if (a.action === "copy") out.add(a.from);
+  }
+  return [...out];
+}
+
+/** A step's definition without what does not change its result (source locations). */
+function definition(v: ExecVertex | FileVertex): unknown {
+  const { location: _loc, input: _in, ...rest } = v as ExecVertex & FileVertex;
+  return rest;
+}
+
+/** Named inputs of a step: what `--explain` compares between builds. Values are hashes, never secrets. */
+async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, sources: Map<VertexId, VertexResult>): Promise<Record<string, string>> {
+  const inputs: Record<string, string> = { "previous step": input.key };
+  if (v.kind === "exec") {
+    inputs["command"] = cacheKey(v.args);
+    for (const e of v.env) {
+      const i = e.indexOf("=");
+      inputs[`env ${e.slice(0, i)}`] = cacheKey(e.slice(i + 1));
+    }
+    inputs["options"] = cacheKey({ cwd: v.cwd, user: v.user, network: v.network, security: v.security, mounts: v.mounts });
+    for (const m of v.mounts) {
+      if ((m.type === "bind" || m.type === "cache") && m.from !== undefined) {
+        const src = sources.get(m.from)!;
+        inputs[`mount ${m.target}`] = src.kind === "local" ? await src.hasher.hashSources([m.source || "."]) : src.key;
+      }
+    }
+  } else {
+    inputs["operation"] = cacheKey(v.actions);
+    v.actions.forEach((a, i) => {
+      if (a.action !== "copy") return;
+      const src = sources.get(a.from)!;
+      if (src.kind !== "local") inputs[`source ${i} (stage)`] = src.key;
+    });
+    for (const [i, a] of v.actions.entries()) {
+      if (a.action !== "copy") continue;
+      const src = sources.get(a.from)!;
+      if (src.kind === "local") inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(a.src);
+    }
+  }
+  return inputs;
+}
+
+function describeInput(k: string, before: string | undefined, after: string | undefined): string {
+  if (before === undefined) return `${k} is new`;
+  if (after === undefined) return `${k} was removed`;
+  if (k === "previous step") return "an earlier step changed";
+  if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
+  if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
+  return `${k} changed`;
+}
