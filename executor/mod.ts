@@ -12,3 +12,6 @@
 export { type ResolvedUser, resolveUser } from "./user.ts";
 export { resolveInRootfs } from "./rootfs_path.ts";
 export { RunAbortedError, RuncError, UserNotFoundError } from "./errors.ts";
+export { RuncExecutor } from "./runc_executor.ts";
+export type { RunMount, RunRequest, RunResult } from "./types.ts";
+export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH } from "./spec.ts";

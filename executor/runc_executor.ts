@@ -1,0 +1,203 @@
+/**
+ * Runs RUN steps with runc: one bundle per run (spec + hosts/resolv.conf + secret files, all outside the rootfs),
+ * `runc run` with pipes this process created (runc fchowns its stdio, which fails rootless on fds owned by another
+ * user), and `runc delete --force` plus mount-stub cleanup on every exit path.
+ */
+import type { RuntimeMount } from "../oci/mod.ts";
+import { RunAbortedError, RuncError } from "./errors.ts";
+import { hostsFile, resolvConf } from "./etc_files.ts";
+import { detectSpecHost } from "./host_facts.ts";
+import { findMissingStubs, removeStubs } from "./mount_stubs.ts";
+import { resolveInRootfs } from "./rootfs_path.ts";
+import { buildSpec, type SpecHost } from "./spec.ts";
+import type { RunMount, RunRequest, RunResult } from "./types.ts";
+import { type ResolvedUser, resolveUser } from "./user.ts";
+
+const SIGNALS = [
+  "",
+  "SIGHUP",
+  "SIGINT",
+  "SIGQUIT",
+  "SIGILL",
+  "SIGTRAP",
+  "SIGABRT",
+  "SIGBUS",
+  "SIGFPE",
+  "SIGKILL",
+  "SIGUSR1",
+  "SIGSEGV",
+  "SIGUSR2",
+  "SIGPIPE",
+  "SIGALRM",
+  "SIGTERM",
+];
+
+/** Runs RUN steps in runc containers. `stateDir` is owned by the executor: runc state and per-run bundles. */
+export class RuncExecutor {
+  readonly #runcRoot: string;
+  readonly #bundles: string;
+  readonly #runc: string;
+  #host?: Promise<SpecHost>;
+
+  constructor(opts: { stateDir: string; runcPath?: string }) {
+    this.#runcRoot = `${opts.stateDir}/runc`;
+    this.#bundles = `${opts.stateDir}/bundles`;
+    this.#runc = opts.runcPath ?? "runc";
+  }
+
+  /** Runs `req` to completion; rejects with `RunAbortedError` on abort, `RuncError` when runc itself fails. */
+  async run(req: RunRequest): Promise<RunResult> {
+    if (req.signal?.aborted) throw new RunAbortedError(req.args);
+    const id = `tsbuild-${crypto.randomUUID().replaceAll("-", "").slice(0, 24)}`;
+    const bundle = `${this.#bundles}/${id}`;
+    await Deno.mkdir(this.#runcRoot, { recursive: true, mode: 0o700 });
+    await Deno.mkdir(bundle, { recursive: true, mode: 0o700 });
+    let stubs: string[] = [];
+    try {
+      this.#host ??= detectSpecHost();
+      const user = await resolveUser(req.rootfs, req.user);
+      const cwd = req.cwd.startsWith("/") ? req.cwd : `/${req.cwd}`;
+      await ensureCwd(req.rootfs, cwd, user);
+      const hostname = req.hostname ?? "tsbuild";
+      await Deno.writeTextFile(`${bundle}/hosts`, hostsFile(hostname));
+      await Deno.writeTextFile(`${bundle}/resolv.conf`, await resolvConf());
+      const spec = buildSpec({
+        rootfs: req.rootfs,
+        args: req.args,
+        env: req.env,
+        cwd,
+        user,
+        hostname,
+        network: req.network,
+        hostsFile: `${bundle}/hosts`,
+        resolvConfFile: `${bundle}/resolv.conf`,
+        extraMounts: await runtimeMounts(bundle, req.mounts),
+        host: await this.#host,
+      });
+      stubs = await findMissingStubs(req.rootfs, spec.mounts.map((m) => m.destination));
+      await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify(spec));
+      return await this.#runContainer(id, bundle, req);
+    } finally {
+      await this.#delete(id);
+      await removeStubs(req.rootfs, stubs);
+      await Deno.remove(bundle, { recursive: true }).catch(() => {});
+    }
+  }
+
+  async #runContainer(id: string, bundle: string, req: RunRequest): Promise<RunResult> {
+    const log = `${bundle}/runc.log`;
+    const child = new Deno.Command(this.#runc, {
+      args: ["--root", this.#runcRoot, "--log", log, "--log-format", "json", "run", "--bundle", bundle, id],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    await child.stdin.close();
+    let exited = false;
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      void this.#killUntilGone(id, () => exited);
+    };
+    req.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const [status] = await Promise.all([
+        child.status,
+        pump(child.stdout, (c) => req.stdout(c)),
+        pump(child.stderr, (c) => req.stderr(c)),
+      ]);
+      exited = true;
+      if (aborted) throw new RunAbortedError(req.args);
+      const failure = await runcFailure(log);
+      if (failure) throw new RuncError(`runc could not run ${JSON.stringify(req.args)}: ${failure}`);
+      const sig = status.code > 128 ? SIGNALS[status.code - 128] : undefined;
+      return sig ? { exitCode: status.code, signal: sig } : { exitCode: status.code };
+    } finally {
+      exited = true;
+      req.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /** SIGKILLs the container, retrying while runc is still creating it (kill fails until the state exists). */
+  async #killUntilGone(id: string, exited: () => boolean): Promise<void> {
+    while (!exited()) {
+      const out = await new Deno.Command(this.#runc, {
+        args: ["--root", this.#runcRoot, "kill", id, "KILL"],
+        stdout: "null",
+        stderr: "null",
+      }).output();
+      if (out.success) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async #delete(id: string): Promise<void> {
+    await new Deno.Command(this.#runc, {
+      args: ["--root", this.#runcRoot, "delete", "--force", id],
+      stdout: "null",
+      stderr: "null",
+    }).output().catch(() => {});
+  }
+}
+
+async function pump(stream: ReadableStream<Uint8Array>, sink: (c: Uint8Array) => void): Promise<void> {
+  for await (const chunk of stream) sink(chunk);
+}
+
+/** The first error runc logged, if any: distinguishes "runc failed" from "the command exited non-zero". */
+async function runcFailure(log: string): Promise<string | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(log);
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const entry = JSON.parse(line) as { level?: string; msg?: string };
+      if (entry.level === "error" || entry.level === "fatal") return entry.msg ?? line;
+    } catch {
+      // runc's child may write non-JSON lines; they are not errors of the run itself.
+    }
+  }
+  return undefined;
+}
+
+/** Creates a missing working directory owned by the user (as BuildKit does); it stays in the layer. */
+async function ensureCwd(rootfs: string, cwd: string, user: ResolvedUser): Promise<void> {
+  const parts = cwd.split("/").filter((c) => c !== "" && c !== ".");
+  for (let i = 1; i <= parts.length; i++) {
+    const host = await resolveInRootfs(rootfs, "/" + parts.slice(0, i).join("/"));
+    try {
+      await Deno.lstat(host);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      await Deno.mkdir(host, { mode: 0o755 });
+      await Deno.chown(host, user.uid, user.gid);
+    }
+  }
+}
+
+/** Turns the RUN's mounts into runtime mounts; file mounts are written into the bundle first. */
+async function runtimeMounts(bundle: string, mounts: RunMount[]): Promise<RuntimeMount[]> {
+  const out: RuntimeMount[] = [];
+  let n = 0;
+  for (const m of mounts) {
+    if (m.type === "bind") {
+      out.push({ destination: m.target, type: "bind", source: m.source, options: ["rbind", m.readonly ? "ro" : "rw"] });
+    } else if (m.type === "tmpfs") {
+      const options = ["nosuid", "nodev", "mode=1777"];
+      if (m.size !== undefined) options.push(`size=${m.size}`);
+      out.push({ destination: m.target, type: "tmpfs", source: "tmpfs", options });
+    } else {
+      await Deno.mkdir(`${bundle}/files`, { recursive: true, mode: 0o700 });
+      const path = `${bundle}/files/${n++}`;
+      await Deno.writeFile(path, m.data, { mode: 0o600 });
+      await Deno.chown(path, m.uid, m.gid);
+      await Deno.chmod(path, m.mode);
+      out.push({ destination: m.target, type: "bind", source: path, options: ["rbind", "ro"] });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+/** Test helper: a busybox rootfs built from the host's busybox-static, as the executor tests' base image. */
+
+/** Makes `<tmp>/rootfs` with /bin/busybox and its applets, /etc/passwd and /etc/group; returns the tmp dir. */
+export async function makeBusyboxRootfs(): Promise<{ dir: string; rootfs: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-exec-" });
+  const rootfs = `${dir}/rootfs`;
+  await Deno.mkdir(`${rootfs}/bin`, { recursive: true });
+  await Deno.mkdir(`${rootfs}/etc`);
+  await Deno.mkdir(`${rootfs}/tmp`, { mode: 0o1777 });
+  await Deno.chmod(`${rootfs}/tmp`, 0o1777);
+  await Deno.copyFile("/bin/busybox", `${rootfs}/bin/busybox`);
+  await Deno.chmod(`${rootfs}/bin/busybox`, 0o755);
+  // What `busybox --install -s` does, but with relative links: its absolute targets name the host's real path
+  // (/usr/bin/busybox on merged-/usr Debian), which does not exist inside the container.
+  const out = await new Deno.Command("/bin/busybox", { args: ["--list"] }).output();
+  if (!out.success) throw new Error(`busybox --list failed: ${new TextDecoder().decode(out.stderr)}`);
+  for (const applet of new TextDecoder().decode(out.stdout).split("\n")) {
+    if (applet && applet !== "busybox") await Deno.symlink("busybox", `${rootfs}/bin/${applet}`);
+  }
+  await Deno.writeTextFile(
+    `${rootfs}/etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000:app:/home/app:/bin/sh\n",
+  );
+  await Deno.writeTextFile(`${rootfs}/etc/group`, "root:x:0:\napp:x:1000:\nwheel:x:10:app\n");
+  return { dir, rootfs };
+}
