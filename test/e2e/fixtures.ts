@@ -1,0 +1,39 @@
+import { join } from "node:path";
+
+/** Writes a build context (path → content) into a fresh world-readable temp dir and returns its path. */
+export async function makeContext(files: Record<string, string | Uint8Array>): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-ctx-" });
+  await Deno.chmod(dir, 0o755);
+  for (const [rel, content] of Object.entries(files)) {
+    const p = join(dir, rel);
+    await Deno.mkdir(join(p, ".."), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(p, content);
+    else await Deno.writeFile(p, content);
+  }
+  await new Deno.Command("chmod", { args: ["-R", "a+rX", dir] }).output();
+  return dir;
+}
+
+/** A store directory for one test, owned by whoever runs the build. */
+export async function makeStore(owner?: { uid: number; gid: number }): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-store-" });
+  if (owner) await Deno.chown(dir, owner.uid, owner.gid);
+  return dir;
+}
+
+/** A small tar made with GNU tar (not our code), for ADD auto-extraction. */
+export async function makeTar(files: Record<string, string>): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir();
+  for (const [rel, content] of Object.entries(files)) {
+    await Deno.mkdir(join(dir, rel, ".."), { recursive: true });
+    await Deno.writeTextFile(join(dir, rel), content);
+  }
+  const out = await new Deno.Command("tar", { args: ["-C", dir, "-cf", "-", "."], stdout: "piped" }).output();
+  await Deno.remove(dir, { recursive: true });
+  return out.stdout;
+}
+
+/** Removes a dir that may hold files owned by mapped ids (created inside a user namespace). */
+export async function removeAll(dir: string): Promise<void> {
+  await new Deno.Command("rm", { args: ["-rf", dir] }).output();
+}
