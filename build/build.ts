@@ -1,5 +1,6 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { convertDockerfile } from "../frontend/mod.ts";
+import { convertDockerfile, parseDockerfile } from "../frontend/mod.ts";
+import { lintSecrets } from "./secret_lint.ts";
 import { readDockerignore } from "../context/mod.ts";
 import { LayerStore } from "../snapshotter/mod.ts";
 import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
@@ -46,6 +47,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const warn = (message: string, line?: number) =>
     req.progress.emit({ type: "warn", message: line ? `${shownPath}:${line}: ${message}` : message, time: performance.now() });
 
+  for (const w of lintSecrets(parseDockerfile(text, { file: shownPath }).ast)) warn(w.message, w.line);
   const graph = await convertDockerfile({
     dockerfile: text,
     dockerfilePath: shownPath,
