@@ -11,19 +11,33 @@ export function assertEquals<T>(actual: T, expected: T, msg?: string): void {
 }
 
 export function assertMatch(actual: string, re: RegExp, msg?: string): void {
-  if (!re.test(actual)) throw new AssertionError(`${msg ? msg + "\n" : ""}${JSON.stringify(actual.slice(-2000))} does not match ${re}`);
+  if (!re.test(actual)) {
+    throw new AssertionError(`${msg ? msg + "\n" : ""}${JSON.stringify(actual.slice(-2000))} does not match ${re}`);
+  }
 }
 
 export function assertStringIncludes(actual: string, part: string, msg?: string): void {
-  if (!actual.includes(part)) throw new AssertionError(`${msg ? msg + "\n" : ""}expected to contain ${JSON.stringify(part)}:\n${actual.slice(-3000)}`);
+  if (!actual.includes(part)) {
+    throw new AssertionError(
+      `${msg ? msg + "\n" : ""}expected to contain ${JSON.stringify(part)}:\n${actual.slice(-3000)}`,
+    );
+  }
 }
 
-export async function assertRejects(fn: () => Promise<unknown>, cls?: new (...a: any[]) => Error, includes?: string): Promise<Error> {
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  cls?: new (...a: any[]) => Error,
+  includes?: string,
+): Promise<Error> {
   try {
     await fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    if (includes && !(e as Error).message.includes(includes)) throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
+    if (cls && !(e instanceof cls)) {
+      throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
+    }
+    if (includes && !(e as Error).message.includes(includes)) {
+      throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
+    }
     return e as Error;
   }
   throw new AssertionError("expected rejection");
@@ -33,8 +47,12 @@ export function assertThrows(fn: () => unknown, cls?: new (...a: any[]) => Error
   try {
     fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    if (includes && !(e as Error).message.includes(includes)) throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
+    if (cls && !(e instanceof cls)) {
+      throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
+    }
+    if (includes && !(e as Error).message.includes(includes)) {
+      throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
+    }
     return e as Error;
   }
   throw new AssertionError("expected throw");
