@@ -1,0 +1,128 @@
+/**
+ * Applying a file vertex's actions in order to a mounted destination rootfs.
+ * @module
+ */
+import type { Chown, FileAction } from "../graph/types.ts";
+import { ContextFilter, globToRegExp, hasGlob, resolveInRoot } from "../context/mod.ts";
+import { type ModeFn, parseChmod } from "./chmod.ts";
+import { applyCopy } from "./copy.ts";
+import { FileOpError } from "./errors.ts";
+import { applyHttp } from "./http.ts";
+import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
+
+/** Where a copy's `from` vertex lives on the host. */
+export interface FileOpSources {
+  /** Host dir holding vertex `from`'s files (a mounted rootfs, or the context dir) and its excludes. */
+  resolve(from: number): { root: string; excludes: string[] };
+}
+
+/** What applying file actions needs besides the actions. */
+export interface FileOpOptions {
+  /** User/group name resolution against the destination rootfs (executor's `resolveUser`, bound to it). */
+  resolveUser(spec: string): Promise<{ uid: number; gid: number }>;
+  fetch?: typeof fetch;
+  signal?: AbortSignal;
+}
+
+/** Applies `actions` in order to `destRoot`; every write stays inside it. Throws FileOpError on user errors. */
+export async function applyFileActions(
+  destRoot: string,
+  actions: FileAction[],
+  sources: FileOpSources,
+  opts: FileOpOptions,
+): Promise<void> {
+  for (const a of actions) {
+    opts.signal?.throwIfAborted();
+    switch (a.action) {
+      case "copy": {
+        const { root, excludes } = sources.resolve(a.from);
+        await applyCopy(a, {
+          destRoot,
+          srcRoot: root,
+          filter: new ContextFilter(excludes),
+          owner: await owner(a.chown, opts),
+          chowned: a.chown !== undefined,
+          chmod: chmodOf(a.chmod),
+          what: a.extractArchives ? "ADD" : "COPY",
+        });
+        break;
+      }
+      case "http":
+        await applyHttp(a, destRoot, await owner(a.chown, opts), chmodOf(a.chmod), opts);
+        break;
+      case "mkdir":
+        await mkdir(destRoot, a, await owner(a.chown, opts));
+        break;
+      case "mkfile": {
+        const o = await owner(a.chown, opts);
+        const parent = a.path.slice(0, a.path.lastIndexOf("/")) || "/";
+        mkdirAllInRoot(destRoot, parent, 0o755, o, "COPY");
+        const host = resolveInRoot(destRoot, a.path, false);
+        clearForWrite(host, "COPY", a.path);
+        Deno.writeTextFileSync(host, a.data, { mode: a.mode & 0o777 });
+        setMeta(host, o, a.mode, null, false);
+        break;
+      }
+      case "rm":
+        rm(destRoot, a);
+        break;
+    }
+  }
+}
+
+function chmodOf(spec: string | undefined): ModeFn | null {
+  return spec ? parseChmod(spec) : null;
+}
+
+/** `--chown=user[:group]`; a user without a group gets the gid equal to its uid, as Docker documents. */
+async function owner(chown: Chown | undefined, opts: FileOpOptions): Promise<Owner> {
+  if (!chown) return { uid: 0, gid: 0 };
+  try {
+    if (chown.group !== undefined && chown.group !== "") {
+      const r = await opts.resolveUser(`${chown.user}:${chown.group}`);
+      return { uid: r.uid, gid: r.gid };
+    }
+    const r = await opts.resolveUser(chown.user);
+    return { uid: r.uid, gid: r.uid };
+  } catch (e) {
+    const spec = chown.group ? `${chown.user}:${chown.group}` : chown.user;
+    throw new FileOpError(`unable to convert --chown=${spec} to ids: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+async function mkdir(destRoot: string, a: Extract<FileAction, { action: "mkdir" }>, o: Owner): Promise<void> {
+  const host = resolveInRoot(destRoot, a.path, true);
+  const st = lstatOrNull(host);
+  if (st) {
+    if (!st.isDirectory) throw new FileOpError(`mkdir ${a.path}: not a directory`);
+    if (!a.makeParents) throw new FileOpError(`mkdir ${a.path}: file exists`);
+    return;
+  }
+  if (a.makeParents) {
+    mkdirAllInRoot(destRoot, a.path, a.mode, o, "mkdir");
+    return;
+  }
+  const parent = a.path.replace(/\/+$/, "").slice(0, a.path.replace(/\/+$/, "").lastIndexOf("/")) || "/";
+  if (!lstatOrNull(resolveInRoot(destRoot, parent, true))) {
+    throw new FileOpError(`mkdir ${a.path}: parent directory ${parent} does not exist`);
+  }
+  Deno.mkdirSync(host);
+  setMeta(host, o, a.mode, null, false);
+}
+
+function rm(destRoot: string, a: Extract<FileAction, { action: "rm" }>): void {
+  const targets: string[] = [];
+  if (a.allowWildcard && hasGlob(a.path)) {
+    const dir = a.path.slice(0, a.path.lastIndexOf("/")) || "/";
+    const re = globToRegExp(a.path.slice(a.path.lastIndexOf("/") + 1));
+    try {
+      for (const e of Deno.readDirSync(resolveInRoot(destRoot, dir, true))) {
+        if (re.test(e.name)) targets.push(resolveInRoot(destRoot, `${dir}/${e.name}`, false));
+      }
+    } catch { /* parent missing: nothing matches */ }
+  } else if (lstatOrNull(resolveInRoot(destRoot, a.path, false))) {
+    targets.push(resolveInRoot(destRoot, a.path, false));
+  }
+  if (targets.length === 0 && !a.allowNotFound) throw new FileOpError(`rm ${a.path}: no such file or directory`);
+  for (const t of targets) Deno.removeSync(t, { recursive: true });
+}

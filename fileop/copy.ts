@@ -1,0 +1,172 @@
+/**
+ * COPY/ADD of local sources (BuildKit's file-op copy with Docker COPY semantics): glob expansion, directory
+ * contents, trailing-slash destinations, `--parents`, `--exclude`, hardlinks kept, symlinks copied as links.
+ * @module
+ */
+import type { FileAction } from "../graph/types.ts";
+import { clampSource, ContextFilter, hasGlob, PatternMatcher, resolveInRoot, selectSource } from "../context/mod.ts";
+import { extractArchive, sniffArchive } from "./archive.ts";
+import type { ModeFn } from "./chmod.ts";
+import { FileOpError } from "./errors.ts";
+import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
+
+export type CopyAction = Extract<FileAction, { action: "copy" }>;
+
+/** Everything a copy needs besides the action. */
+export interface CopyContext {
+  destRoot: string;
+  srcRoot: string;
+  /** `.dockerignore` of the source (paths relative to its root). */
+  filter: ContextFilter;
+  owner: Owner;
+  /** Explicit `--chown`: also overrides ownership stored in archives. */
+  chowned: boolean;
+  chmod: ModeFn | null;
+  /** `COPY` or `ADD`, for messages. */
+  what: string;
+}
+
+const posix = {
+  base: (p: string) => p.replace(/\/+$/, "").split("/").pop() || "/",
+  dir: (p: string) => {
+    const i = p.replace(/\/+$/, "").lastIndexOf("/");
+    return i <= 0 ? "/" : p.slice(0, i);
+  },
+  join: (a: string, b: string) => (a.endsWith("/") ? a : a + "/") + b.replace(/^\/+/, ""),
+};
+
+/** Applies one copy action. */
+export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> {
+  const matches: { rel: string; src: string }[] = [];
+  for (const src of a.src) {
+    const found = selectSource(ctx.srcRoot, src, ctx.filter, a.allowWildcard);
+    if (found.length === 0) {
+      if (a.allowWildcard && hasGlob(clampSource(src))) {
+        if (a.allowEmptyWildcard) continue;
+        throw new FileOpError(`${ctx.what} failed: no source files were specified (no match for ${src})`);
+      }
+      throw new FileOpError(
+        `${ctx.what} failed: file not found in build context or excluded by .dockerignore: stat ${src}: no such file or directory`,
+      );
+    }
+    for (const rel of found) matches.push({ rel, src });
+  }
+  if (matches.length > 1 && !a.destIsDir) {
+    throw new FileOpError(
+      `${ctx.what} failed: when using ${ctx.what} with more than one source file, the destination must be a directory and end with a /`,
+    );
+  }
+  const excludes = new PatternMatcher(a.excludes);
+  const links = new Map<string, string>();
+  const dest = a.dest || "/";
+  for (const { rel, src } of matches) {
+    const srcHost = rel === "." ? ctx.srcRoot : resolveInRoot(ctx.srcRoot, rel, a.followSymlinks);
+    const st = lstatOrNull(srcHost);
+    if (!st) {
+      throw new FileOpError(`${ctx.what} failed: ${src}: source symlink points to a missing file`);
+    }
+    // A wildcard match that is itself excluded by --exclude is skipped (matched by its path from the source root).
+    if (excludes.patterns.length && rel !== "." && (excludes.matches(rel) || excludes.matches(posix.base(rel)))) continue;
+
+    const destIsExistingDir = isDirInRoot(ctx.destRoot, dest);
+    const intoDir = a.destIsDir || destIsExistingDir;
+    let target: string;
+    if (a.parents) {
+      target = posix.join(dest, parentsPath(src, rel));
+    } else if (st.isDirectory && a.copyDirContents) {
+      target = dest;
+    } else {
+      target = intoDir ? posix.join(dest, posix.base(rel)) : dest;
+    }
+
+    if (a.extractArchives && st.isFile) {
+      const kind = await sniffArchive(srcHost);
+      if (kind) {
+        const dir = a.parents ? posix.dir(target) : dest;
+        await extractArchive(srcHost, kind, ctx.destRoot, dir, ctx.chowned ? ctx.owner : null, ctx.chmod, ctx.what);
+        continue;
+      }
+    }
+
+    mkdirAllInRoot(ctx.destRoot, posix.dir(target), 0o755, ctx.owner, ctx.what);
+    const targetHost = resolveInRoot(ctx.destRoot, target, st.isDirectory);
+    copyTree(srcHost, rel, "", targetHost, target, st, ctx, excludes, links);
+  }
+}
+
+/** With `--parents`, the source path kept under dest: everything after a `/./` pivot, else the whole path. */
+function parentsPath(src: string, rel: string): string {
+  const pivot = src.indexOf("/./");
+  if (pivot < 0) return rel;
+  const dropped = clampSource(src.slice(0, pivot)).split("/").filter((s) => s !== ".").length;
+  return rel.split("/").slice(dropped).join("/") || posix.base(rel);
+}
+
+function isDirInRoot(root: string, path: string): boolean {
+  try {
+    return Deno.statSync(resolveInRoot(root, path, true)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies one entry (recursing into directories). `rootRel` is its path from the source root (for .dockerignore),
+ * `copyRel` its path below the copied source (for `--exclude`); a dir's mtime is set after its children are written.
+ */
+function copyTree(
+  srcHost: string,
+  rootRel: string,
+  copyRel: string,
+  targetHost: string,
+  shown: string,
+  st: Deno.FileInfo,
+  ctx: CopyContext,
+  excludes: PatternMatcher,
+  links: Map<string, string>,
+): void {
+  const mode = (st.mode ?? 0o644) & 0o7777;
+  if (st.isDirectory) {
+    const existing = lstatOrNull(targetHost);
+    if (existing && !existing.isDirectory) {
+      throw new FileOpError(`${ctx.what} failed: cannot copy directory over non-directory ${shown}`);
+    }
+    if (!existing) Deno.mkdirSync(targetHost);
+    const names = [...Deno.readDirSync(srcHost)].map((e) => e.name).sort();
+    for (const name of names) {
+      const childRoot = rootRel === "." ? name : `${rootRel}/${name}`;
+      const childCopy = copyRel === "" ? name : `${copyRel}/${name}`;
+      const childHost = `${srcHost}/${name}`;
+      const cst = Deno.lstatSync(childHost);
+      if (!ctx.filter.empty && ctx.filter.excluded(childRoot) && !(cst.isDirectory && ctx.filter.mustDescend(childRoot))) {
+        continue;
+      }
+      if (excludes.patterns.length && excludes.matches(childCopy)) {
+        if (!(cst.isDirectory && excludes.mayIncludeBelow(childCopy))) continue;
+      }
+      copyTree(childHost, childRoot, childCopy, `${targetHost}/${name}`, `${shown}/${name}`, cst, ctx, excludes, links);
+    }
+    // An existing destination dir keeps its metadata; only what this copy created takes the source's.
+    if (!existing || copyRel !== "") {
+      setMeta(targetHost, ctx.owner, ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
+    }
+    return;
+  }
+  if (st.isSymlink) {
+    clearForWrite(targetHost, ctx.what, shown);
+    Deno.symlinkSync(Deno.readLinkSync(srcHost), targetHost);
+    setMeta(targetHost, ctx.owner, null, st.mtime, true);
+    return;
+  }
+  if (!st.isFile) return; // sockets, fifos and devices are not copied (no mknod here; Docker skips sockets too)
+  clearForWrite(targetHost, ctx.what, shown);
+  const key = `${st.dev}:${st.ino}`;
+  const first = st.nlink && st.nlink > 1 ? links.get(key) : undefined;
+  if (first) {
+    Deno.linkSync(first, targetHost);
+    return;
+  }
+  Deno.copyFileSync(srcHost, targetHost);
+  setMeta(targetHost, ctx.owner, ctx.chmod ? ctx.chmod(mode, false) : mode, st.mtime, false);
+  if (st.nlink && st.nlink > 1) links.set(key, targetHost);
+}
