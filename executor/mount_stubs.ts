@@ -9,29 +9,44 @@ function isMissing(e: unknown): boolean {
   return e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory;
 }
 
-/** Container paths (deepest first) of `destinations` and their parents that do not exist in `rootfs`. */
-export async function findMissingStubs(rootfs: string, destinations: string[]): Promise<string[]> {
+/** Stubs a run will create: container paths, deepest first, and the times of the dirs they will be created in. */
+export interface MountStubs {
+  paths: string[];
+  parentTimes: Map<string, { atime: Date; mtime: Date }>;
+}
+
+/** Finds the `destinations` (and their parents) that do not exist in `rootfs`, before runc creates them. */
+export async function findMissingStubs(rootfs: string, destinations: string[]): Promise<MountStubs> {
   const missing: string[] = [];
+  const parentTimes = new Map<string, { atime: Date; mtime: Date }>();
   for (const dest of destinations) {
     let p = "/" + dest.split("/").filter((c) => c !== "" && c !== ".").join("/");
     while (p !== "/") {
       try {
-        await Deno.lstat(await resolveInRootfs(rootfs, p));
+        const info = await Deno.lstat(await resolveInRootfs(rootfs, p));
+        if (p !== dest && info.atime && info.mtime) parentTimes.set(p, { atime: info.atime, mtime: info.mtime });
         break;
       } catch (e) {
         if (!isMissing(e)) throw e;
       }
       if (!missing.includes(p)) missing.push(p);
       p = p.slice(0, p.lastIndexOf("/")) || "/";
+      if (p === "/") {
+        const info = await Deno.lstat(rootfs);
+        if (info.atime && info.mtime) parentTimes.set("/", { atime: info.atime, mtime: info.mtime });
+      }
     }
   }
   // Children before parents, so a parent is empty by the time it is considered.
-  return missing.sort((a, b) => b.split("/").length - a.split("/").length);
+  return { paths: missing.sort((a, b) => b.split("/").length - a.split("/").length), parentTimes };
 }
 
-/** Removes the stubs in `paths` that are still empty; content the RUN put there is kept. */
-export async function removeStubs(rootfs: string, paths: string[]): Promise<void> {
-  for (const p of paths) {
+/**
+ * Removes the stubs that are still empty (content the RUN put there is kept), then gives the dirs they were made in
+ * their times from before the run, so creating and removing a stub leaves no trace in the diff.
+ */
+export async function removeStubs(rootfs: string, stubs: MountStubs): Promise<void> {
+  for (const p of stubs.paths) {
     const host = await resolveInRootfs(rootfs, p);
     let info: Deno.FileInfo;
     try {
@@ -48,9 +63,13 @@ export async function removeStubs(rootfs: string, paths: string[]): Promise<void
       }
       if (!empty) continue;
     } else if (!info.isFile || info.size !== 0) continue;
-    const parent = host.slice(0, host.lastIndexOf("/")) || "/";
-    const parentInfo = await Deno.lstat(parent);
-    await Deno.remove(host);
-    if (parentInfo.atime && parentInfo.mtime) await Deno.utime(parent, parentInfo.atime, parentInfo.mtime);
+    await Deno.remove(host).catch((e) => {
+      if (!isMissing(e)) throw e;
+    });
+  }
+  for (const [p, t] of stubs.parentTimes) {
+    await Deno.utime(await resolveInRootfs(rootfs, p), t.atime, t.mtime).catch((e) => {
+      if (!isMissing(e)) throw e;
+    });
   }
 }

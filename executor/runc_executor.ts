@@ -7,7 +7,7 @@ import type { RuntimeMount } from "../oci/mod.ts";
 import { RunAbortedError, RuncError } from "./errors.ts";
 import { hostsFile, resolvConf } from "./etc_files.ts";
 import { detectSpecHost } from "./host_facts.ts";
-import { findMissingStubs, removeStubs } from "./mount_stubs.ts";
+import { findMissingStubs, type MountStubs, removeStubs } from "./mount_stubs.ts";
 import { resolveInRootfs } from "./rootfs_path.ts";
 import { buildSpec, type SpecHost } from "./spec.ts";
 import type { RunMount, RunRequest, RunResult } from "./types.ts";
@@ -52,7 +52,7 @@ export class RuncExecutor {
     const bundle = `${this.#bundles}/${id}`;
     await Deno.mkdir(this.#runcRoot, { recursive: true, mode: 0o700 });
     await Deno.mkdir(bundle, { recursive: true, mode: 0o700 });
-    let stubs: string[] = [];
+    let stubs: MountStubs = { paths: [], parentTimes: new Map() };
     try {
       this.#host ??= detectSpecHost();
       const user = await resolveUser(req.rootfs, req.user);
@@ -110,6 +110,7 @@ export class RuncExecutor {
       if (aborted) throw new RunAbortedError(req.args);
       const failure = await runcFailure(log);
       if (failure) throw new RuncError(`runc could not run ${JSON.stringify(req.args)}: ${failure}`);
+      // runc reports a signal death as 128 + signal number, as a shell does.
       const sig = status.code > 128 ? SIGNALS[status.code - 128] : undefined;
       return sig ? { exitCode: status.code, signal: sig } : { exitCode: status.code };
     } finally {

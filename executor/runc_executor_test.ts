@@ -1,0 +1,309 @@
+import { assert, assertEquals, assertRejects } from "./test_assert.ts";
+import { RunAbortedError, RuncError } from "./errors.ts";
+import { RuncExecutor } from "./runc_executor.ts";
+import { makeBusyboxRootfs } from "./test_rootfs.ts";
+import type { RunMount, RunRequest } from "./types.ts";
+import { inInitialUserNamespace } from "./host_facts.ts";
+
+const dec = new TextDecoder();
+
+interface Ran {
+  exitCode: number;
+  signal?: string;
+  out: string;
+  err: string;
+}
+
+async function setup() {
+  const { dir, rootfs } = await makeBusyboxRootfs();
+  const executor = new RuncExecutor({ stateDir: `${dir}/state` });
+  const run = async (script: string, opts: Partial<RunRequest> = {}): Promise<Ran> => {
+    let out = "", err = "";
+    const r = await executor.run({
+      rootfs,
+      args: ["/bin/sh", "-c", script],
+      env: [],
+      cwd: "/",
+      user: "root",
+      network: "default",
+      mounts: [] as RunMount[],
+      stdout: (c) => out += dec.decode(c),
+      stderr: (c) => err += dec.decode(c),
+      ...opts,
+    });
+    return { ...r, out, err };
+  };
+  return { dir, rootfs, executor, run };
+}
+
+async function runcList(dir: string): Promise<unknown[]> {
+  const out = await new Deno.Command("runc", { args: ["--root", `${dir}/state/runc`, "list", "--format", "json"] })
+    .output();
+  return JSON.parse(dec.decode(out.stdout).trim() || "null") ?? [];
+}
+
+Deno.test("stdout and stderr stream separately and the exit code comes back", async () => {
+  const { run } = await setup();
+  const r = await run("echo to-out; echo to-err >&2; exit 42");
+  assertEquals([r.out, r.err, r.exitCode], ["to-out\n", "to-err\n", 42]);
+  assertEquals((await run("true")).exitCode, 0);
+});
+
+Deno.test("env gets a default PATH only when missing, and the given variables", async () => {
+  const { run } = await setup();
+  const r = await run('echo "$PATH|$FOO"', { env: ["FOO=bar baz"] });
+  assertEquals(r.out, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|bar baz\n");
+  const own = await run('echo "$PATH"', { env: ["PATH=/bin"] });
+  assertEquals(own.out, "/bin\n");
+});
+
+Deno.test("a missing cwd is created owned by the user and stays", async () => {
+  const { run, rootfs } = await setup();
+  const r = await run("pwd; id -u; id -g; id -G; touch mine", { cwd: "/home/app/work", user: "app" });
+  assertEquals(r.out, "/home/app/work\n1000\n1000\n1000 10\n");
+  const st = await Deno.stat(`${rootfs}/home/app/work/mine`);
+  assertEquals([st.uid, st.gid], [1000, 1000]);
+  assertEquals((await Deno.stat(`${rootfs}/home/app/work`)).uid, 1000);
+});
+
+Deno.test("numeric users need no passwd entry, and root may chown to any ids", async () => {
+  const { run, rootfs } = await setup();
+  assertEquals((await run("id -u; id -g", { user: "4321:8765" })).out, "4321\n8765\n");
+  const r = await run("touch /f && chown 1234:5678 /f && stat -c %u:%g /f");
+  assertEquals([r.exitCode, r.out], [0, "1234:5678\n"]);
+  const st = await Deno.stat(`${rootfs}/f`);
+  assertEquals([st.uid, st.gid], [1234, 5678]);
+});
+
+Deno.test("an unknown user fails before anything runs", async () => {
+  const { executor, rootfs } = await setup();
+  await assertRejects(
+    () =>
+      executor.run({
+        rootfs,
+        args: ["true"],
+        env: [],
+        cwd: "/",
+        user: "ghost",
+        network: "default",
+        mounts: [],
+        stdout() {},
+        stderr() {},
+      }),
+    Error,
+    "ghost",
+  );
+});
+
+Deno.test("a command that cannot start is a RuncError, not an exit code", async () => {
+  const { executor, rootfs } = await setup();
+  await assertRejects(
+    () =>
+      executor.run({
+        rootfs,
+        args: ["/no/such/binary"],
+        env: [],
+        cwd: "/",
+        user: "root",
+        network: "default",
+        mounts: [],
+        stdout() {},
+        stderr() {},
+      }),
+    RuncError,
+    "/no/such/binary",
+  );
+});
+
+function interfaces(procNetDev: string): string[] {
+  return procNetDev.split("\n").slice(2).map((l) => l.split(":")[0].trim()).filter((n) => n !== "").sort();
+}
+
+Deno.test("network none has only loopback; default and host share the host's interfaces", async () => {
+  const { run } = await setup();
+  const hostIfs = interfaces(await Deno.readTextFile("/proc/net/dev"));
+  assertEquals(interfaces((await run("cat /proc/net/dev", { network: "none" })).out), ["lo"]);
+  assertEquals(interfaces((await run("cat /proc/net/dev", { network: "host" })).out), hostIfs);
+  assertEquals(interfaces((await run("cat /proc/net/dev", { network: "default" })).out), hostIfs);
+});
+
+Deno.test("/etc/hosts names the hostname and resolv.conf is the host's", async () => {
+  const { run } = await setup();
+  const r = await run("cat /etc/hosts; hostname; cat /etc/resolv.conf", { hostname: "builder1" });
+  assert(r.out.includes("127.0.0.1\tlocalhost builder1\n"), r.out);
+  assert(r.out.includes("\nbuilder1\n"), r.out);
+  const hostResolv = await Deno.readTextFile("/etc/resolv.conf").catch(() => "nameserver 8.8.8.8\n");
+  assert(r.out.endsWith(hostResolv), r.out);
+});
+
+Deno.test("bind mounts are writable or read-only as asked", async () => {
+  const { run, dir } = await setup();
+  const src = `${dir}/src`;
+  await Deno.mkdir(src);
+  await Deno.writeTextFile(`${src}/in`, "from host");
+  const rw = await run("cat /mnt/rw/in; echo back > /mnt/rw/out", {
+    mounts: [{ type: "bind", source: src, target: "/mnt/rw", readonly: false }],
+  });
+  assertEquals([rw.exitCode, rw.out], [0, "from host"]);
+  assertEquals(await Deno.readTextFile(`${src}/out`), "back\n");
+  const ro = await run("cat /mnt/ro/in; echo no > /mnt/ro/out2", {
+    mounts: [{ type: "bind", source: src, target: "/mnt/ro", readonly: true }],
+  });
+  assert(ro.exitCode !== 0 && ro.out === "from host" && /read-only/i.test(ro.err), JSON.stringify(ro));
+  await assertRejects(() => Deno.stat(`${src}/out2`), Deno.errors.NotFound);
+});
+
+Deno.test("tmpfs mounts are tmpfs and leave nothing in the rootfs", async () => {
+  const { run, rootfs } = await setup();
+  const r = await run("echo x > /scratch/f && grep ' /scratch ' /proc/mounts", {
+    mounts: [{ type: "tmpfs", target: "/scratch", size: 1 << 20 }],
+  });
+  assertEquals(r.exitCode, 0);
+  assert(r.out.startsWith("tmpfs /scratch tmpfs") && r.out.includes("size=1024k"), r.out);
+  await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
+});
+
+Deno.test("file mounts carry data, mode and owner, and never land in the rootfs", async () => {
+  const { run, rootfs, dir } = await setup();
+  const secret: RunMount = {
+    type: "file",
+    target: "/run/secrets/token",
+    data: new TextEncoder().encode("s3cr3t"),
+    mode: 0o440,
+    uid: 1000,
+    gid: 10,
+  };
+  const r = await run("cat /run/secrets/token; echo; stat -c '%a %u %g' /run/secrets/token", {
+    mounts: [secret],
+    user: "app",
+  });
+  assertEquals([r.exitCode, r.out], [0, "s3cr3t\n440 1000 10\n"]);
+  await assertRejects(() => Deno.lstat(`${rootfs}/run`), Deno.errors.NotFound);
+  // The bundle (which held the secret's file) is gone too.
+  const left = [];
+  for await (const e of Deno.readDir(`${dir}/state/bundles`)) left.push(e.name);
+  assertEquals(left, []);
+});
+
+Deno.test("mount points runc created are removed; what existed or what the RUN wrote stays", async () => {
+  const { run, rootfs } = await setup();
+  const etcBefore = await Deno.stat(`${rootfs}/etc`);
+  const r = await run("mkdir -p /mnt/data/kept && ls -d /proc/1 /dev/null /sys/kernel /etc/hosts", {
+    mounts: [{ type: "tmpfs", target: "/mnt/data/t" }, { type: "tmpfs", target: "/opt/a/b" }],
+  });
+  assertEquals(r.exitCode, 0);
+  const names = [];
+  for await (const e of Deno.readDir(rootfs)) names.push(e.name);
+  assertEquals(names.sort(), ["bin", "etc", "mnt", "tmp"]);
+  const etc = [];
+  for await (const e of Deno.readDir(`${rootfs}/etc`)) etc.push(e.name);
+  assertEquals(etc.sort(), ["group", "passwd"]);
+  // Removing stubs restores their parent's mtime, so the layer diff sees /etc unchanged.
+  assertEquals((await Deno.stat(`${rootfs}/etc`)).mtime, etcBefore.mtime);
+  const mnt = [];
+  for await (const e of Deno.readDir(`${rootfs}/mnt/data`)) mnt.push(e.name);
+  assertEquals(mnt, ["kept"]);
+});
+
+Deno.test("abort kills the container, removes it and rejects with RunAbortedError", async () => {
+  const { executor, rootfs, dir } = await setup();
+  const ac = new AbortController();
+  const running = executor.run({
+    rootfs,
+    args: ["/bin/sh", "-c", "echo started; exec sleep 1000"],
+    env: [],
+    cwd: "/",
+    user: "root",
+    network: "default",
+    mounts: [{ type: "tmpfs", target: "/t" }],
+    stdout: () => ac.abort(),
+    stderr() {},
+    signal: ac.signal,
+  });
+  await assertRejects(() => running, RunAbortedError);
+  assertEquals(await runcList(dir), []);
+  await assertRejects(() => Deno.lstat(`${rootfs}/t`), Deno.errors.NotFound);
+  const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
+  assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+});
+
+Deno.test("an already-aborted signal runs nothing", async () => {
+  const { executor, rootfs } = await setup();
+  const ac = new AbortController();
+  ac.abort();
+  await assertRejects(
+    () =>
+      executor.run({
+        rootfs,
+        args: ["/bin/sh", "-c", "touch /ran"],
+        env: [],
+        cwd: "/",
+        user: "root",
+        network: "default",
+        mounts: [],
+        stdout() {},
+        stderr() {},
+        signal: ac.signal,
+      }),
+    RunAbortedError,
+  );
+  await assertRejects(() => Deno.lstat(`${rootfs}/ran`), Deno.errors.NotFound);
+});
+
+Deno.test("concurrent runs get their own containers", async () => {
+  const { dir, executor } = await setup();
+  const rootfses = await Promise.all([1, 2, 3].map(() => makeBusyboxRootfs()));
+  const rs = await Promise.all(rootfses.map(async ({ rootfs }, i) => {
+    let out = "";
+    const r = await executor.run({
+      rootfs,
+      args: ["/bin/sh", "-c", `echo ${i}; exit ${i}`],
+      env: [],
+      cwd: "/",
+      user: "root",
+      network: "default",
+      mounts: [],
+      stdout: (c) => out += dec.decode(c),
+      stderr() {},
+    });
+    return [out, r.exitCode];
+  }));
+  assertEquals(rs, [["0\n", 0], ["1\n", 1], ["2\n", 2]]);
+  assertEquals(await runcList(dir), []);
+});
+
+Deno.test("on an overlay rootfs, only the RUN's own changes reach the upper dir", async () => {
+  const { dir, rootfs: lower } = await makeBusyboxRootfs();
+  for (const d of ["upper", "work", "merged"]) await Deno.mkdir(`${dir}/${d}`);
+  const opts = `lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work` +
+    ((await inInitialUserNamespace()) ? "" : ",userxattr");
+  const mount = await new Deno.Command("mount", { args: ["-t", "overlay", "overlay", "-o", opts, `${dir}/merged`] })
+    .output();
+  assert(mount.success, dec.decode(mount.stderr));
+  try {
+    const executor = new RuncExecutor({ stateDir: `${dir}/state` });
+    const r = await executor.run({
+      rootfs: `${dir}/merged`,
+      args: ["/bin/sh", "-c", "echo hi > /etc/motd"],
+      env: [],
+      cwd: "/",
+      user: "root",
+      network: "default",
+      mounts: [{ type: "tmpfs", target: "/cache" }],
+      stdout() {},
+      stderr() {},
+    });
+    assertEquals(r.exitCode, 0);
+  } finally {
+    await new Deno.Command("umount", { args: [`${dir}/merged`] }).output();
+  }
+  const walk = async (p: string, rel = ""): Promise<string[]> => {
+    const out: string[] = [];
+    for await (const e of Deno.readDir(p)) {
+      out.push(`${rel}/${e.name}`);
+      if (e.isDirectory) out.push(...await walk(`${p}/${e.name}`, `${rel}/${e.name}`));
+    }
+    return out.sort();
+  };
+  assertEquals(await walk(`${dir}/upper`), ["/etc", "/etc/motd"]);
+});
