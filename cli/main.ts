@@ -6,6 +6,7 @@ import { fromFileUrl } from "node:path";
 import { TsbuildError } from "../errors.ts";
 import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
 import { buildCommand } from "./build_command.ts";
+import { historyCommand, inspectCommand, loginCommand, logoutCommand, pushCommand } from "./image_commands.ts";
 import { BUILD_HELP } from "./build_flags.ts";
 import { UsageError } from "./errors.ts";
 import { VERSION } from "../version.ts";
@@ -17,6 +18,11 @@ A rootless, daemonless container image builder.
 Commands:
   build     Build an image from a Dockerfile (see 'tsbuild build --help')
   doctor    Show what this machine allows and what a build would use
+  history   Show the history of an image (registry reference or OCI layout)
+  inspect   Show the manifest and config of an image
+  push      Push an exported OCI layout (dir or .tar) to a registry
+  login     Log in to a registry (writes ~/.docker/config.json)
+  logout    Log out from a registry
   version   Show the version
 
 Run 'tsbuild COMMAND --help' for more on a command.
@@ -59,6 +65,16 @@ async function main(argv: string[]): Promise<number> {
       case "doctor":
         console.log(formatHostReport(await inspectHost()));
         return 0;
+      case "history":
+        return await historyCommand(rest);
+      case "inspect":
+        return await inspectCommand(rest);
+      case "push":
+        return await pushCommand(rest);
+      case "login":
+        return await loginCommand(rest);
+      case "logout":
+        return await logoutCommand(rest);
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }
