@@ -111,6 +111,8 @@ export class Solver {
     if (this.#deps.signal.aborted) throw new BuildCancelledError();
     const out = new Map<VertexId, VertexResult>();
     for (const [id, p] of this.#memo) out.set(id, await p);
+    // Persist the context stat caches so the next build re-reads only files that changed.
+    for (const r of out.values()) if (r.kind === "local") await r.hasher.save();
     return out;
   }
 
