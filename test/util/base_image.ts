@@ -1,0 +1,144 @@
+/**
+ * A busybox base image for tests, made without any tsbuild code so that a tsbuild bug cannot hide in its own
+ * fixture: the rootfs is assembled by hand from busybox-static, turned into an OCI layout with `umoci`, and pushed
+ * with `skopeo`. The layout is cached in the temp dir, keyed by the busybox binary's digest.
+ *
+ * @module
+ */
+
+const BUSYBOX = "/bin/busybox";
+
+/** An OCI image layout holding the busybox image under `tag`, usable as `oci:${dir}:${tag}` with skopeo/umoci. */
+export interface OciLayout {
+  dir: string;
+  tag: string;
+}
+
+export class FixtureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FixtureError";
+  }
+}
+
+/** Pushes the busybox image to `registryHost` (plain HTTP) and returns its reference `HOST/repo:tag`. */
+export async function pushBusyboxImage(registryHost: string, repo = "busybox", tag = "latest"): Promise<string> {
+  const layout = await busyboxLayout();
+  const ref = `${registryHost}/${repo}:${tag}`;
+  await run("skopeo", [
+    "copy",
+    "--quiet",
+    "--dest-tls-verify=false",
+    `oci:${layout.dir}:${layout.tag}`,
+    `docker://${ref}`,
+  ]);
+  return ref;
+}
+
+/** The cached OCI layout of the busybox image, building it on first use. */
+export async function busyboxLayout(): Promise<OciLayout> {
+  const key = (await sha256File(BUSYBOX)).slice(0, 16);
+  const cacheRoot = `${Deno.env.get("TMPDIR") ?? "/tmp"}/tsbuild-fixtures`;
+  const dir = `${cacheRoot}/busybox-${key}`;
+  const tag = "latest";
+  if (await exists(`${dir}/index.json`)) return { dir, tag };
+
+  await Deno.mkdir(cacheRoot, { recursive: true, mode: 0o1777 });
+  // Shared by root and the unprivileged test user, like /tmp itself (mkdir's mode is filtered by the umask).
+  await Deno.chmod(cacheRoot, 0o1777).catch(() => {});
+  // Built aside and renamed into place so concurrent test files never see a half-made layout.
+  const work = await Deno.makeTempDir({ dir: cacheRoot, prefix: "build-" });
+  try {
+    const layout = `${work}/layout`;
+    const bundle = `${work}/bundle`;
+    await run("umoci", ["init", "--layout", layout]);
+    await run("umoci", ["new", "--image", `${layout}:${tag}`]);
+    await run("umoci", ["unpack", "--image", `${layout}:${tag}`, bundle]);
+    await makeRootfs(`${bundle}/rootfs`);
+    await run("umoci", [
+      "repack",
+      "--history.created_by",
+      "tsbuild test fixture: busybox-static rootfs",
+      "--image",
+      `${layout}:${tag}`,
+      bundle,
+    ]);
+    await run("umoci", [
+      "config",
+      "--image",
+      `${layout}:${tag}`,
+      "--config.env",
+      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+      "--config.cmd",
+      "sh",
+      "--config.workingdir",
+      "/",
+      "--os",
+      "linux",
+      "--architecture",
+      goArch(),
+      "--no-history",
+    ]);
+    await run("umoci", ["gc", "--layout", layout]);
+    try {
+      await Deno.rename(layout, dir);
+    } catch (e) {
+      // Another process finished first: its layout is equally good.
+      if (!(await exists(`${dir}/index.json`))) throw e;
+    }
+  } finally {
+    await Deno.remove(work, { recursive: true }).catch(() => {});
+  }
+  return { dir, tag };
+}
+
+/** /bin/busybox with every applet as a symlink, root and nobody in passwd/group, and a sticky /tmp. */
+async function makeRootfs(rootfs: string): Promise<void> {
+  for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "var", "dev", "proc", "sys", "home"]) {
+    await Deno.mkdir(`${rootfs}/${d}`, { recursive: true });
+  }
+  await Deno.chmod(`${rootfs}/root`, 0o700);
+  await Deno.copyFile(BUSYBOX, `${rootfs}/bin/busybox`);
+  await Deno.chmod(`${rootfs}/bin/busybox`, 0o755);
+  const list = new TextDecoder().decode((await run(BUSYBOX, ["--list-full"])).stdout);
+  for (const applet of list.split("\n").map((l) => l.trim()).filter((l) => l && l !== "bin/busybox")) {
+    const path = `${rootfs}/${applet}`;
+    await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
+    await Deno.symlink("/bin/busybox", path).catch((e) => {
+      if (!(e instanceof Deno.errors.AlreadyExists)) throw e;
+    });
+  }
+  await Deno.writeTextFile(
+    `${rootfs}/etc/passwd`,
+    "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n",
+  );
+  await Deno.writeTextFile(`${rootfs}/etc/group`, "root:x:0:\nnogroup:x:65534:\nnobody:x:65534:\n");
+  await Deno.mkdir(`${rootfs}/tmp`);
+  // chmod after mkdir: the umask would drop the sticky and world-write bits.
+  await Deno.chmod(`${rootfs}/tmp`, 0o1777);
+}
+
+function goArch(): string {
+  const m: Record<string, string> = { x86_64: "amd64", aarch64: "arm64" };
+  return m[Deno.build.arch] ?? Deno.build.arch;
+}
+
+async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
+  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" }).output();
+  if (!out.success) {
+    throw new FixtureError(
+      `${cmd} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
+    );
+  }
+  return out;
+}
+
+// busybox-static is ~2 MB, so hashing it in memory is fine (and avoids `node:crypto`, whose types need @types/node).
+async function sha256File(path: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.lstat(path).then(() => true, () => false);
+}
