@@ -42,10 +42,15 @@ function isTarHeader(h: Uint8Array): boolean {
 }
 
 /** The decompressed tar byte stream of an archive file; bzip2/xz go through the system tools. */
-async function tarStream(path: string, kind: ArchiveKind): Promise<{ stream: ReadableStream<Uint8Array>; done: () => Promise<void> }> {
+async function tarStream(
+  path: string,
+  kind: ArchiveKind,
+): Promise<{ stream: ReadableStream<Uint8Array>; done: () => Promise<void> }> {
   const file = await Deno.open(path, { read: true });
   if (kind === "tar") return { stream: file.readable, done: async () => {} };
-  if (kind === "gzip") return { stream: file.readable.pipeThrough(new DecompressionStream("gzip")), done: async () => {} };
+  if (kind === "gzip") {
+    return { stream: file.readable.pipeThrough(new DecompressionStream("gzip")), done: async () => {} };
+  }
   const tool = kind === "bzip2" ? "bzip2" : "xz";
   const child = new Deno.Command(tool, { args: ["-dc"], stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
   const feeding = file.readable.pipeTo(child.stdin).catch(() => {});

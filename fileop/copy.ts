@@ -4,7 +4,15 @@
  * @module
  */
 import type { FileAction } from "../graph/types.ts";
-import { clampSource, ContextFilter, hasGlob, PatternMatcher, resolveInRoot, selectSource } from "../context/mod.ts";
+import {
+  clampSource,
+  ContextFilter,
+  hasGlob,
+  PatternMatcher,
+  relToRoot,
+  resolveInRoot,
+  selectSource,
+} from "../context/mod.ts";
 import { extractArchive, sniffArchive } from "./archive.ts";
 import type { ModeFn } from "./chmod.ts";
 import { FileOpError } from "./errors.ts";
@@ -66,7 +74,9 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
       throw new FileOpError(`${ctx.what} failed: ${src}: source symlink points to a missing file`);
     }
     // A wildcard match that is itself excluded by --exclude is skipped (matched by its path from the source root).
-    if (excludes.patterns.length && rel !== "." && (excludes.matches(rel) || excludes.matches(posix.base(rel)))) continue;
+    if (excludes.patterns.length && rel !== "." && (excludes.matches(rel) || excludes.matches(posix.base(rel)))) {
+      continue;
+    }
 
     const destIsExistingDir = isDirInRoot(ctx.destRoot, dest);
     const intoDir = a.destIsDir || destIsExistingDir;
@@ -90,6 +100,8 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
 
     mkdirAllInRoot(ctx.destRoot, posix.dir(target), 0o755, ctx.owner, ctx.what);
     const targetHost = resolveInRoot(ctx.destRoot, target, st.isDirectory);
+    // A followed destination symlink may point at a path whose parents do not exist yet (still inside the root).
+    mkdirAllInRoot(ctx.destRoot, posix.dir(relToRoot(ctx.destRoot, targetHost)), 0o755, ctx.owner, ctx.what);
     copyTree(srcHost, rel, "", targetHost, target, st, ctx, excludes, links);
   }
 }
@@ -138,7 +150,9 @@ function copyTree(
       const childCopy = copyRel === "" ? name : `${copyRel}/${name}`;
       const childHost = `${srcHost}/${name}`;
       const cst = Deno.lstatSync(childHost);
-      if (!ctx.filter.empty && ctx.filter.excluded(childRoot) && !(cst.isDirectory && ctx.filter.mustDescend(childRoot))) {
+      if (
+        !ctx.filter.empty && ctx.filter.excluded(childRoot) && !(cst.isDirectory && ctx.filter.mustDescend(childRoot))
+      ) {
         continue;
       }
       if (excludes.patterns.length && excludes.matches(childCopy)) {

@@ -32,7 +32,9 @@ export async function applyHttp(
   let alg: string | undefined, want: string | undefined;
   if (a.checksum) {
     const m = /^([a-z0-9]+):([0-9a-f]+)$/.exec(a.checksum);
-    if (!m || !ALGS[m[1]]) throw new FileOpError(`ADD failed: unsupported checksum ${JSON.stringify(a.checksum)} for ${a.url}`);
+    if (!m || !ALGS[m[1]]) {
+      throw new FileOpError(`ADD failed: unsupported checksum ${JSON.stringify(a.checksum)} for ${a.url}`);
+    }
     [alg, want] = [m[1], m[2]];
   }
   const url = new URL(a.url);
