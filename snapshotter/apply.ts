@@ -1,0 +1,211 @@
+import { lchown, lutimes, sha256 } from "./node.ts";
+import { basename, dirname, join } from "./path.ts";
+import tar from "tar-stream";
+import { LayerApplyError } from "./errors.ts";
+import { run } from "./mount.ts";
+import { cleanEntryName, resolveInRoot } from "./safe_path.ts";
+import { encodeXattrDump, type XattrSet } from "./xattr.ts";
+
+/** What applying one layer did. */
+export interface ApplyResult {
+  /** sha256 of the uncompressed tar: the layer's diffID, to check against the image config. */
+  diffID: string;
+  entries: number;
+}
+
+/** Options of `applyLayer`. */
+export interface ApplyOptions {
+  /** Where a one-time notice goes (skipped device nodes, refused xattrs). Defaults to console.warn. */
+  warn?: (message: string) => void;
+  /** Layer name for error messages. */
+  label?: string;
+}
+
+/**
+ * Extracts an uncompressed layer tar into `root`, a directory showing the full tree of the parent (a merged overlay
+ * mount, or a native copy): OCI whiteouts become deletions there, so overlay records them in its own form in the
+ * upper dir, and hardlinks to lower files get overlay's copy-up. Every path is resolved inside `root`.
+ */
+export async function applyLayer(
+  tarStream: ReadableStream<Uint8Array>,
+  root: string,
+  opts: ApplyOptions = {},
+): Promise<ApplyResult> {
+  const warn = onceWarner(opts.warn ?? ((m) => console.warn(m)));
+  const label = opts.label ?? "layer";
+  const hash = sha256();
+  const extract = tar.extract();
+  const pump = (async () => {
+    try {
+      for await (const chunk of tarStream) {
+        hash.update(chunk);
+        if (!extract.write(chunk)) await new Promise<void>((r) => extract.once("drain", () => r()));
+      }
+      extract.end(undefined);
+    } catch (e) {
+      extract.destroy(e as Error);
+    }
+  })();
+
+  const written = new Set<string>();
+  const dirTimes: { path: string; mtime: Date }[] = [];
+  const xattrs: XattrSet[] = [];
+  let entries = 0;
+  try {
+    for await (const entry of extract) {
+      const h = entry.header;
+      entries++;
+      try {
+        await applyEntry(root, h, entry as AsyncIterable<Uint8Array>, { written, dirTimes, xattrs, warn });
+      } catch (e) {
+        if (e instanceof LayerApplyError) throw e;
+        throw new LayerApplyError(`${label}: cannot apply entry ${JSON.stringify(h.name)}: ${(e as Error).message}`, {
+          cause: e,
+        });
+      }
+      entry.resume(); // drain what applyEntry did not read (links, dirs) so the next header comes
+    }
+  } catch (e) {
+    if (e instanceof LayerApplyError) throw e;
+    throw new LayerApplyError(`${label}: corrupt layer archive: ${(e as Error).message}`, { cause: e });
+  } finally {
+    await pump;
+  }
+  if (xattrs.length > 0) {
+    await run("setfattr", ["-h", "--restore=-"], { stdin: encodeXattrDump(xattrs) }).catch((e) =>
+      warn(`some extended attributes of ${label} were not applied: ${(e as Error).message}`)
+    );
+  }
+  // Directory mtimes last, deepest first: creating children would bump them again.
+  for (const d of dirTimes.reverse()) await lutimes(d.path, d.mtime, d.mtime);
+  return { diffID: "sha256:" + hash.digest("hex"), entries };
+}
+
+interface EntryState {
+  written: Set<string>;
+  dirTimes: { path: string; mtime: Date }[];
+  xattrs: XattrSet[];
+  warn: (m: string) => void;
+}
+
+async function applyEntry(
+  root: string,
+  h: tar.Header,
+  data: AsyncIterable<Uint8Array>,
+  st: EntryState,
+): Promise<void> {
+  const rel = cleanEntryName(h.name);
+  const base = basename(rel);
+  const parent = await resolveInRoot(root, dirname(rel) === "." ? "" : dirname(rel), true);
+  if (base.startsWith(".wh.")) {
+    if (base === ".wh..wh..opq") {
+      // Opaque: hide everything the lower layers had in this directory, but keep what this layer already wrote.
+      const dirRel = dirname(rel) === "." ? "" : dirname(rel);
+      const names: string[] = [];
+      try {
+        for await (const e of Deno.readDir(parent)) names.push(e.name);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+      for (const name of names) {
+        if (!st.written.has(dirRel ? `${dirRel}/${name}` : name)) await removeAll(join(parent, name));
+      }
+    } else {
+      const victim = base.slice(4);
+      if (victim !== "" && victim !== "." && victim !== "..") await removeAll(join(parent, victim));
+    }
+    return;
+  }
+  const target = rel === "" ? root : join(parent, base);
+  if (rel !== "") await Deno.mkdir(parent, { recursive: true, mode: 0o755 });
+
+  let existing: Deno.FileInfo | undefined;
+  try {
+    existing = await Deno.lstat(target);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  if (existing && !(existing.isDirectory && h.type === "directory")) {
+    if (rel === "") return; // only a directory may describe the root
+    await removeAll(target);
+  }
+
+  switch (h.type) {
+    case "directory":
+      if (!existing) await Deno.mkdir(target, { mode: 0o700 });
+      break;
+    case "file":
+    case "contiguous-file": {
+      const f = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
+      try {
+        for await (const chunk of data) {
+          for (let off = 0; off < chunk.byteLength;) off += await f.write(chunk.subarray(off));
+        }
+      } finally {
+        f.close();
+      }
+      break;
+    }
+    case "symlink":
+      await Deno.symlink(h.linkname ?? "", target);
+      break;
+    case "link": {
+      const source = await resolveInRoot(root, cleanEntryName(h.linkname ?? ""), false);
+      if (source === root) throw new LayerApplyError(`hardlink ${h.name} points at the layer root`);
+      await Deno.link(source, target); // link(2) does not follow a symlink source: the link stays inside root
+      st.written.add(rel);
+      return; // a hardlink shares its source's metadata
+    }
+    case "character-device":
+    case "block-device":
+    case "fifo": {
+      const t = h.type === "fifo" ? ["p"] : [h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)];
+      try {
+        await run("mknod", [target, ...t]);
+      } catch (e) {
+        st.warn(`device nodes are skipped: this process may not create them (${(e as Error).message.trim()})`);
+        return;
+      }
+      break;
+    }
+    default:
+      st.warn(`unsupported tar entry type ${h.type} skipped (${h.name})`);
+      return;
+  }
+  st.written.add(rel);
+  await setMetadata(target, h, st);
+}
+
+async function setMetadata(path: string, h: tar.Header, st: EntryState): Promise<void> {
+  // chown first: chown clears set-id bits, so chmod must come after to keep them.
+  await lchown(path, h.uid ?? 0, h.gid ?? 0);
+  if (h.type !== "symlink") await Deno.chmod(path, (h.mode ?? 0o644) & 0o7777);
+  const mtime = h.mtime ?? new Date(0);
+  if (h.type === "directory") st.dirTimes.push({ path, mtime });
+  else await lutimes(path, mtime, mtime);
+  const pax = (h.pax ?? {}) as Record<string, string>;
+  const attrs: Record<string, Uint8Array> = {};
+  for (const [k, v] of Object.entries(pax)) {
+    // tar-stream hands PAX values over as UTF-8 text, so that is what goes back to bytes.
+    if (k.startsWith("SCHILY.xattr.")) attrs[k.slice(13)] = new TextEncoder().encode(v);
+  }
+  if (Object.keys(attrs).length > 0) st.xattrs.push({ path, attrs });
+}
+
+async function removeAll(path: string): Promise<void> {
+  try {
+    await Deno.remove(path, { recursive: true }); // does not follow symlinks
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+}
+
+function onceWarner(warn: (m: string) => void): (m: string) => void {
+  const seen = new Set<string>();
+  return (m) => {
+    const kind = m.split(":")[0];
+    if (seen.has(kind)) return;
+    seen.add(kind);
+    warn(m);
+  };
+}

@@ -1,0 +1,151 @@
+import { sha256 } from "./node.ts";
+import { join } from "./path.ts";
+import { BlobNotFoundError, DigestMismatchError, InvalidDigestError } from "./errors.ts";
+
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
+
+/** Throws `InvalidDigestError` unless `digest` is a sha256 digest, so a digest can never name a path outside the store. */
+export function assertDigest(digest: string): void {
+  if (!DIGEST_RE.test(digest)) throw new InvalidDigestError(digest);
+}
+
+/** sha256 digest of bytes or a UTF-8 string, in OCI form. */
+export function sha256Digest(data: Uint8Array | string): string {
+  return "sha256:" + sha256().update(data).digest("hex");
+}
+
+/**
+ * Content-addressed blob store (`<root>/blobs/sha256/<hex>`). Writes go to `<root>/ingest/<pid>-<random>` and are
+ * fsynced and renamed into place only once verified, so a reader never sees a partial or wrong blob, even after a
+ * kill.
+ */
+export class ContentStore {
+  readonly root: string;
+  readonly #ingest: string;
+
+  constructor(root: string) {
+    this.root = root;
+    this.#ingest = join(root, "ingest");
+    Deno.mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
+    Deno.mkdirSync(this.#ingest, { recursive: true });
+  }
+
+  path(digest: string): string {
+    assertDigest(digest);
+    return join(this.root, "blobs", "sha256", digest.slice(7));
+  }
+
+  async has(digest: string): Promise<boolean> {
+    return (await this.size(digest)) !== undefined;
+  }
+
+  async size(digest: string): Promise<number | undefined> {
+    try {
+      return (await Deno.stat(this.path(digest))).size;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+  }
+
+  readStream(digest: string): ReadableStream<Uint8Array> {
+    const path = this.path(digest);
+    let file: Deno.FsFile | undefined;
+    let inner: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    // Opening lazily keeps the signature synchronous while still reporting a missing blob as BlobNotFoundError.
+    return new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!inner) {
+          try {
+            file = await Deno.open(path);
+          } catch (e) {
+            throw e instanceof Deno.errors.NotFound ? new BlobNotFoundError(digest, { cause: e }) : e;
+          }
+          inner = file.readable.getReader();
+        }
+        const { done, value } = await inner.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      async cancel(reason) {
+        await inner?.cancel(reason);
+      },
+    });
+  }
+
+  async readBytes(digest: string): Promise<Uint8Array> {
+    try {
+      return await Deno.readFile(this.path(digest));
+    } catch (e) {
+      throw e instanceof Deno.errors.NotFound ? new BlobNotFoundError(digest, { cause: e }) : e;
+    }
+  }
+
+  async writeStream(
+    stream: ReadableStream<Uint8Array>,
+    expect?: { digest?: string; size?: number },
+  ): Promise<{ digest: string; size: number }> {
+    if (expect?.digest !== undefined) assertDigest(expect.digest);
+    const tmp = join(this.#ingest, `${Deno.pid}-${crypto.randomUUID()}`);
+    const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
+    const hash = sha256();
+    let size = 0;
+    let closed = false;
+    try {
+      for await (const chunk of stream) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        if (expect?.size !== undefined && size > expect.size) break; // do not fill the disk with a lying stream
+        for (let off = 0; off < chunk.byteLength;) off += await file.write(chunk.subarray(off));
+      }
+      const actual = { digest: "sha256:" + hash.digest("hex"), size };
+      if (
+        (expect?.digest !== undefined && expect.digest !== actual.digest) ||
+        (expect?.size !== undefined && expect.size !== actual.size)
+      ) {
+        throw new DigestMismatchError(expect!, actual);
+      }
+      await file.sync();
+      file.close();
+      closed = true;
+      await Deno.rename(tmp, this.path(actual.digest));
+      return actual;
+    } catch (e) {
+      if (!closed) file.close();
+      await Deno.remove(tmp).catch(() => {});
+      throw e;
+    }
+  }
+
+  writeBytes(data: Uint8Array | string): Promise<{ digest: string; size: number }> {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    return this.writeStream(ReadableStream.from([bytes]));
+  }
+
+  async delete(digest: string): Promise<void> {
+    try {
+      await Deno.remove(this.path(digest));
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+
+  /** Removes ingest files of processes that no longer run (a kill mid-write leaves them behind). */
+  async cleanIngest(): Promise<void> {
+    for await (const e of Deno.readDir(this.#ingest)) {
+      const pid = Number(e.name.split("-")[0]);
+      if (pid === Deno.pid || (pid > 0 && processAlive(pid))) continue;
+      await Deno.remove(join(this.#ingest, e.name), { recursive: true }).catch(() => {});
+    }
+  }
+}
+
+/** True when a process with this pid exists (the store's processes share one pid namespace). */
+export function processAlive(pid: number): boolean {
+  try {
+    Deno.statSync(`/proc/${pid}`);
+    return true;
+  } catch {
+    return false;
+  }
+}

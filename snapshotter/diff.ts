@@ -1,0 +1,217 @@
+import { join } from "./path.ts";
+import tar from "tar-stream";
+
+/** One entry of a layer diff, in the order it goes into the tar. */
+export interface Change {
+  /** Path in the layer (no leading `./`); for whiteouts already the `.wh.` name. */
+  rel: string;
+  kind: "add" | "whiteout";
+  /** Where the entry's data and metadata live (for `add`). */
+  abs?: string;
+  info?: Deno.FileInfo;
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const OVERLAY_XATTR = /^(trusted|user)\.(overlay|fuseoverlayfs)\./;
+
+async function sortedNames(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) names.push(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+  }
+  return names.sort(byName);
+}
+
+async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+  try {
+    return await Deno.lstat(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return undefined;
+    throw e;
+  }
+}
+
+const isOpaque = (x: Record<string, Uint8Array> | undefined) =>
+  !!x && ["trusted.overlay.opaque", "user.overlay.opaque", "user.fuseoverlayfs.opaque"].some((k) => x[k]?.[0] === 0x79);
+
+/**
+ * Changes recorded in an overlay upper dir, read directly: a char 0/0 device is a deleted path (`.wh.<name>`), a
+ * directory marked opaque gets `.wh..wh..opq`. fuse-overlayfs's own `.wh.` files pass through unchanged.
+ */
+export async function* overlayChanges(
+  upper: string,
+  xattrs: Map<string, Record<string, Uint8Array>>,
+  rel = "",
+): AsyncGenerator<Change> {
+  const dir = rel ? join(upper, rel) : upper;
+  for (const name of await sortedNames(dir)) {
+    const abs = join(dir, name);
+    const childRel = rel ? `${rel}/${name}` : name;
+    const info = await Deno.lstat(abs);
+    if (info.isCharDevice && info.rdev === 0) {
+      yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
+      continue;
+    }
+    yield { rel: childRel, kind: "add", abs, info };
+    if (info.isDirectory) {
+      if (isOpaque(xattrs.get(abs))) yield { rel: `${childRel}/.wh..wh..opq`, kind: "whiteout" };
+      yield* overlayChanges(upper, xattrs, childRel);
+    }
+  }
+}
+
+async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPath: string): Promise<boolean> {
+  if ((a.mode ?? 0) !== (b.mode ?? 0) || a.uid !== b.uid || a.gid !== b.gid) return false;
+  if (a.isDirectory || b.isDirectory) return a.isDirectory === b.isDirectory && a.mtime?.getTime() === b.mtime?.getTime();
+  if (a.size !== b.size || a.mtime?.getTime() !== b.mtime?.getTime() || a.rdev !== b.rdev) return false;
+  if (a.isSymlink) return (await Deno.readLink(aPath)) === (await Deno.readLink(bPath));
+  return true;
+}
+
+/**
+ * Changes between two full trees (the native snapshotter): a path only in `lower` becomes a whiteout, a path new or
+ * different in `upper` (type, mode, owner, size, mtime, link target) an addition, with all of its subtree when it is
+ * a directory replacing something else.
+ */
+export async function* treeChanges(lower: string | undefined, upper: string, rel = ""): AsyncGenerator<Change> {
+  const uDir = rel ? join(upper, rel) : upper;
+  const lDir = lower === undefined ? undefined : rel ? join(lower, rel) : lower;
+  const names = new Set(await sortedNames(uDir));
+  if (lDir) for (const n of await sortedNames(lDir)) names.add(n);
+  for (const name of [...names].sort(byName)) {
+    const childRel = rel ? `${rel}/${name}` : name;
+    const abs = join(uDir, name);
+    const u = await lstatOrUndefined(abs);
+    const l = lDir ? await lstatOrUndefined(join(lDir, name)) : undefined;
+    if (!u) {
+      yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
+      continue;
+    }
+    if (l && await sameEntry(u, l, abs, join(lDir!, name))) {
+      if (u.isDirectory) yield* treeChanges(lower, upper, childRel);
+      continue;
+    }
+    yield { rel: childRel, kind: "add", abs, info: u };
+    if (u.isDirectory) yield* treeChanges(l?.isDirectory ? lower : undefined, upper, childRel);
+  }
+}
+
+/** Options of `layerTar`. */
+export interface LayerTarOptions {
+  /** Clamp every mtime to this (seconds since the epoch), for reproducible layers. */
+  sourceDateEpoch?: number;
+  /** Extended attributes by absolute path (from `readXattrs`). */
+  xattrs?: Map<string, Record<string, Uint8Array>>;
+}
+
+/**
+ * Streams the changes as a tar with normalized headers (no user/group names, sorted, hardlinks within the layer as
+ * tar links), so equal trees give byte-equal tars. `entries` resolves with the count once the stream has ended.
+ */
+export function layerTar(
+  changes: AsyncIterable<Change>,
+  opts: LayerTarOptions = {},
+): { stream: ReadableStream<Uint8Array>; entries: Promise<number> } {
+  const pack = tar.pack();
+  let count = 0;
+  const links = new Map<string, string>();
+  const clamp = (d: Date | null) => {
+    const ms = d?.getTime() ?? 0;
+    return new Date(opts.sourceDateEpoch !== undefined ? Math.min(ms, opts.sourceDateEpoch * 1000) : ms);
+  };
+  const entries = (async () => {
+    try {
+      for await (const c of changes) {
+        count++;
+        if (c.kind === "whiteout") {
+          const epoch = new Date((opts.sourceDateEpoch ?? 0) * 1000);
+          await addEntry(pack, { name: c.rel, type: "file", size: 0, mode: 0o644, uid: 0, gid: 0, mtime: epoch });
+          continue;
+        }
+        const info = c.info!;
+        const header: tar.Header = {
+          name: c.rel,
+          type: "file",
+          size: 0,
+          mode: (info.mode ?? 0o644) & 0o7777,
+          uid: info.uid ?? 0,
+          gid: info.gid ?? 0,
+          uname: "",
+          gname: "",
+          mtime: clamp(info.mtime),
+          linkname: "",
+          devmajor: 0,
+          devminor: 0,
+        };
+        const pax: Record<string, string> = {};
+        for (const [k, v] of Object.entries(opts.xattrs?.get(c.abs!) ?? {})) {
+          if (OVERLAY_XATTR.test(k)) continue;
+          try {
+            pax[`SCHILY.xattr.${k}`] = new TextDecoder("utf-8", { fatal: true }).decode(v);
+          } catch { /* tar-stream can only carry UTF-8 PAX values; a binary attribute is left out */ }
+        }
+        if (Object.keys(pax).length > 0) header.pax = pax;
+        const id = `${info.dev}:${info.ino}`;
+        if (info.isFile && (info.nlink ?? 1) > 1 && links.has(id)) {
+          await addEntry(pack, { ...header, type: "link", linkname: links.get(id)! });
+        } else if (info.isFile) {
+          if ((info.nlink ?? 1) > 1) links.set(id, c.rel);
+          await addFile(pack, { ...header, size: info.size }, c.abs!);
+        } else if (info.isDirectory) await addEntry(pack, { ...header, type: "directory" });
+        else if (info.isSymlink) await addEntry(pack, { ...header, type: "symlink", linkname: await Deno.readLink(c.abs!) });
+        else if (info.isFifo) await addEntry(pack, { ...header, type: "fifo" });
+        else if (info.isCharDevice || info.isBlockDevice) {
+          const rdev = info.rdev ?? 0;
+          await addEntry(pack, {
+            ...header,
+            type: info.isCharDevice ? "character-device" : "block-device",
+            devmajor: (rdev >> 8) & 0xfff,
+            devminor: (rdev & 0xff) | ((rdev >> 12) & 0xfff00),
+          });
+        } else count--; // sockets do not go into layers
+      }
+      pack.finalize();
+      return count;
+    } catch (e) {
+      pack.destroy(e as Error);
+      throw e;
+    }
+  })();
+  entries.catch(() => {}); // the failure reaches the reader through the stream
+  const it = pack[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const stream = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await it.next();
+      if (r.done) controller.close();
+      else controller.enqueue(new Uint8Array(r.value.buffer, r.value.byteOffset, r.value.byteLength));
+    },
+    async cancel(reason) {
+      pack.destroy(reason instanceof Error ? reason : new Error(String(reason)));
+      await it.return?.();
+    },
+  }, { highWaterMark: 0 });
+  return { stream, entries };
+}
+
+function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
+  return new Promise((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+}
+
+async function addFile(pack: tar.Pack, header: tar.Header, path: string): Promise<void> {
+  const file = await Deno.open(path);
+  let finish!: (err?: Error | null) => void;
+  const done = new Promise<void>((res, rej) => (finish = (err) => (err ? rej(err) : res())));
+  const sink = pack.entry(header, finish);
+  try {
+    // Stream the file in chunks, waiting for the tar to drain: memory stays flat whatever the layer size.
+    for await (const chunk of file.readable) {
+      if (!sink.write(chunk)) await new Promise<void>((r) => sink.once("drain", () => r()));
+    }
+    sink.end(undefined);
+  } catch (e) {
+    sink.destroy(e as Error);
+  }
+  await done;
+}

@@ -1,0 +1,267 @@
+import { MediaType } from "../oci/media_types.ts";
+import { applyLayer } from "./apply.ts";
+import { ContentStore, processAlive, sha256Digest } from "./content_store.ts";
+import { layerTar, overlayChanges, treeChanges } from "./diff.ts";
+import { BlobNotFoundError, LayerApplyError, SnapshotError } from "./errors.ts";
+import { withLock } from "./lock.ts";
+import type { SnapshotterKind } from "./meta.ts";
+import { isMountPoint, type Mount, mountAt, unmount } from "./mount.ts";
+import { probeSnapshotter } from "./probe.ts";
+import { gzipStream, sha256 } from "./node.ts";
+import { join } from "./path.ts";
+import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
+import { readXattrs } from "./xattr.ts";
+
+/** A layer blob as the solver knows it: the manifest descriptor plus the config's diffID. */
+export interface LayerDescriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+  diffID: string;
+}
+
+/** A snapshot mounted for use; `release` unmounts and removes it (a no-op after `commit`). */
+export interface MountedSnapshot {
+  key: string;
+  rootfs: string;
+  release(): Promise<void>;
+}
+
+/** Options of `LayerStore.commit`. */
+export interface CommitOptions {
+  compression?: "gzip" | "none";
+  /** gzip level (1-9); the default uses CompressionStream's. */
+  level?: number;
+  /** Clamp file mtimes to this (seconds since the epoch) for reproducible layers. */
+  sourceDateEpoch?: number;
+}
+
+class Mounted implements MountedSnapshot {
+  done = false;
+  constructor(
+    readonly key: string,
+    readonly rootfs: string,
+    public mountpoint: string | undefined,
+    readonly store: LayerStore,
+  ) {}
+  async unmount(): Promise<void> {
+    if (!this.mountpoint) return;
+    await unmount(this.mountpoint);
+    await Deno.remove(this.mountpoint).catch(() => {});
+    this.mountpoint = undefined;
+  }
+  async release(): Promise<void> {
+    if (this.done) return;
+    await this.unmount();
+    this.done = true;
+    await this.store.snapshotter.remove(this.key);
+  }
+}
+
+/** The store the solver uses: content-addressed blobs plus snapshots of unpacked and built layers. */
+export class LayerStore {
+  readonly snapshotter: Snapshotter & DirSnapshotter;
+  readonly #mountsDir: string;
+  readonly #locksDir: string;
+
+  private constructor(readonly root: string, readonly content: ContentStore, readonly kind: SnapshotterKind) {
+    this.#mountsDir = join(root, "mounts");
+    this.#locksDir = join(root, "locks");
+    this.snapshotter = new DirSnapshotter(join(root, "snapshots"), this.#locksDir, kind);
+  }
+
+  /**
+   * Opens (creating) the store at `root`. `auto` probes overlay → fuse-overlayfs → native once and records the
+   * result in `<root>/snapshotter.json`. Leftovers of killed processes (ingest files, their active snapshots and
+   * mounts) are cleaned here.
+   */
+  static async open(
+    root: string,
+    opts: { snapshotter?: "auto" | SnapshotterKind } = {},
+  ): Promise<LayerStore> {
+    await Deno.mkdir(join(root, "mounts"), { recursive: true });
+    await Deno.mkdir(join(root, "locks"), { recursive: true });
+    const content = new ContentStore(root);
+    let kind = opts.snapshotter ?? "auto";
+    if (kind === "auto") {
+      kind = await withLock(join(root, "locks", "probe.lock"), async () => {
+        const file = join(root, "snapshotter.json");
+        try {
+          return (JSON.parse(await Deno.readTextFile(file)) as { kind: SnapshotterKind }).kind;
+        } catch {
+          const found = await probeSnapshotter(root);
+          await Deno.writeTextFile(`${file}.tmp`, JSON.stringify({ kind: found }));
+          await Deno.rename(`${file}.tmp`, file);
+          return found;
+        }
+      });
+    }
+    const store = new LayerStore(root, content, kind);
+    await content.cleanIngest();
+    await store.snapshotter.cleanLeftovers(processAlive, async (id) => {
+      const mp = join(store.#mountsDir, String(id));
+      if (await isMountPoint(mp)) await unmount(mp).catch(() => {});
+      await Deno.remove(mp).catch(() => {});
+    });
+    return store;
+  }
+
+  /** The OCI chain id of `diffIDs`: the name of the committed snapshot holding that stack of layers. */
+  chainID(diffIDs: string[]): string | undefined {
+    let chain: string | undefined;
+    for (const d of diffIDs) chain = chain === undefined ? d : sha256Digest(`${chain} ${d}`);
+    return chain;
+  }
+
+  async hasSnapshot(name: string): Promise<boolean> {
+    return (await this.snapshotter.stat(name))?.kind === "committed";
+  }
+
+  async unpack(layers: LayerDescriptor[], fetch?: (l: LayerDescriptor) => Promise<void>): Promise<string | undefined> {
+    const names = layers.map((_, i) => this.chainID(layers.slice(0, i + 1).map((l) => l.diffID))!);
+    let start = layers.length;
+    while (start > 0 && !(await this.hasSnapshot(names[start - 1]))) start--;
+    if (start === layers.length) return names.at(-1);
+    // Downloads happen outside the lock so one slow pull does not hold up other builds.
+    for (const l of layers.slice(start)) {
+      if (!(await this.content.has(l.digest)) && fetch) await fetch(l);
+      if (!(await this.content.has(l.digest))) throw new BlobNotFoundError(l.digest);
+    }
+    await withLock(join(this.#locksDir, "unpack.lock"), async () => {
+      for (let i = start; i < layers.length; i++) {
+        if (await this.hasSnapshot(names[i])) continue;
+        await this.#applyOne(layers[i], i > 0 ? names[i - 1] : undefined, names[i]);
+      }
+    });
+    return names.at(-1);
+  }
+
+  async #applyOne(layer: LayerDescriptor, parent: string | undefined, name: string): Promise<void> {
+    const active = await this.prepareMounted(parent) as Mounted;
+    try {
+      const tarStream = await decompressed(this.content.readStream(layer.digest), layer);
+      const r = await applyLayer(tarStream, active.rootfs, { label: `layer ${layer.digest}` });
+      if (r.diffID !== layer.diffID) {
+        throw new LayerApplyError(
+          `layer ${layer.digest} unpacks to diffID ${r.diffID}, but the image config says ${layer.diffID}`,
+        );
+      }
+      await active.unmount();
+      await this.snapshotter.commit(name, active.key);
+      active.done = true;
+    } finally {
+      await active.release();
+    }
+  }
+
+  prepareMounted(parent: string | undefined): Promise<MountedSnapshot> {
+    const key = `active-${Deno.pid}-${crypto.randomUUID()}`;
+    return this.#mounted(key, this.snapshotter.prepare(key, parent));
+  }
+
+  viewMounted(name: string | undefined): Promise<MountedSnapshot> {
+    const key = `view-${Deno.pid}-${crypto.randomUUID()}`;
+    return this.#mounted(key, this.snapshotter.view(key, name));
+  }
+
+  async #mounted(key: string, created: Promise<Mount[]>): Promise<Mounted> {
+    const mounts = await created;
+    const m = mounts[0];
+    // A writable bind is our own directory: use it in place. The native snapshotter never mounts (it is the
+    // fallback for where mounting fails), so its views are the parent's directory itself, read-only by contract.
+    if (m.type === "bind" && (this.kind === "native" || m.options.includes("rw"))) {
+      return new Mounted(key, m.source, undefined, this);
+    }
+    const id = (await this.snapshotter.record(key)).id;
+    const mp = join(this.#mountsDir, String(id));
+    try {
+      await Deno.mkdir(mp, { recursive: true });
+      await mountAt(m, mp, this.snapshotter.snapshotsDir);
+    } catch (e) {
+      await this.snapshotter.remove(key).catch(() => {});
+      throw e;
+    }
+    return new Mounted(key, mp, mp, this);
+  }
+
+  async commit(
+    active: MountedSnapshot,
+    opts: CommitOptions = {},
+  ): Promise<{ name: string; layer: LayerDescriptor; empty: boolean }> {
+    if (!(active instanceof Mounted) || active.done) {
+      throw new SnapshotError(`snapshot ${active.key} was not prepared by this store or is already committed`);
+    }
+    const rec = await this.snapshotter.record(active.key);
+    if (rec.kind !== "active") throw new SnapshotError(`snapshot ${active.key} is a read-only view`);
+    await active.unmount();
+    const fs = this.snapshotter.fsDir(rec.id);
+    const xattrs = await readXattrs(fs);
+    let changes;
+    if (this.kind === "native") {
+      const parentFs = rec.parent && this.snapshotter.fsDir((await this.snapshotter.record(rec.parent)).id);
+      changes = treeChanges(parentFs || undefined, fs);
+    } else {
+      changes = overlayChanges(fs, xattrs);
+    }
+    const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
+    const hash = sha256();
+    const hashed = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    const gzip = opts.compression !== "none";
+    const body = !gzip ? hashed : hashed.pipeThrough(
+      opts.level === undefined
+        ? new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>
+        : await gzipStream(opts.level),
+    );
+    const { digest, size } = await this.content.writeStream(body);
+    const empty = (await entries) === 0;
+    const diffID = "sha256:" + hash.digest("hex");
+    const layer = { mediaType: gzip ? MediaType.OciLayerGzip : MediaType.OciLayer, digest, size, diffID };
+    const name = rec.parent === undefined ? diffID : sha256Digest(`${rec.parent} ${diffID}`);
+    active.done = true;
+    if (empty && rec.parent !== undefined) {
+      await this.snapshotter.remove(active.key);
+      return { name: rec.parent, layer, empty };
+    }
+    try {
+      await this.snapshotter.commit(name, active.key);
+    } catch (e) {
+      // The same tree was committed before (or concurrently): keep that one.
+      if (!(e instanceof SnapshotError) || !(await this.hasSnapshot(name))) throw e;
+      await this.snapshotter.remove(active.key);
+    }
+    return { name, layer, empty };
+  }
+}
+
+/** The uncompressed tar of a blob, by its magic bytes (media types lie: Docker accepts either). */
+async function decompressed(
+  blob: ReadableStream<Uint8Array>,
+  layer: LayerDescriptor,
+): Promise<ReadableStream<Uint8Array>> {
+  const reader = blob.getReader();
+  const first = await reader.read();
+  const head = first.value ?? new Uint8Array();
+  const rest = new ReadableStream<Uint8Array>({
+    start(c) {
+      if (head.byteLength) c.enqueue(head);
+    },
+    async pull(c) {
+      const r = await reader.read();
+      if (r.done) c.close();
+      else c.enqueue(r.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  if (head[0] === 0x1f && head[1] === 0x8b) return rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
+    throw new LayerApplyError(`layer ${layer.digest} is zstd-compressed, which tsbuild cannot unpack yet`);
+  }
+  return rest;
+}

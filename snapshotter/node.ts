@@ -1,0 +1,46 @@
+/**
+ * The few Node built-ins Deno lacks an equivalent for (streaming sha256, lchown/lutimes, a gzip with a level),
+ * imported by computed name because `@types/node` is not installed here; only this narrow typed surface is used.
+ * @module
+ */
+
+/** An incremental hash (node:crypto). */
+export interface Hash {
+  update(data: Uint8Array | string): Hash;
+  digest(encoding: "hex"): string;
+}
+
+interface NodeCrypto {
+  createHash(alg: string): Hash;
+}
+interface NodeFsPromises {
+  lchown(path: string, uid: number, gid: number): Promise<void>;
+  lutimes(path: string, atime: Date, mtime: Date): Promise<void>;
+}
+interface NodeZlib {
+  createGzip(opts: { level: number }): unknown;
+}
+interface NodeStream {
+  Duplex: { toWeb(d: unknown): TransformStream<Uint8Array, Uint8Array> };
+}
+
+const nodeCrypto = (await import("node:" + "crypto")) as unknown as NodeCrypto;
+const nodeFs = (await import("node:" + "fs/promises")) as unknown as NodeFsPromises;
+
+/** A streaming sha256 (Web Crypto cannot hash incrementally). */
+export function sha256(): Hash {
+  return nodeCrypto.createHash("sha256");
+}
+
+/** chown that changes a symlink itself rather than its target. */
+export const lchown = (path: string, uid: number, gid: number): Promise<void> => nodeFs.lchown(path, uid, gid);
+
+/** utimes that changes a symlink itself rather than its target. */
+export const lutimes = (path: string, atime: Date, mtime: Date): Promise<void> => nodeFs.lutimes(path, atime, mtime);
+
+/** A gzip TransformStream at a chosen level (CompressionStream has no level knob). */
+export async function gzipStream(level: number): Promise<TransformStream<Uint8Array, Uint8Array>> {
+  const zlib = (await import("node:" + "zlib")) as unknown as NodeZlib;
+  const stream = (await import("node:" + "stream")) as unknown as NodeStream;
+  return stream.Duplex.toWeb(zlib.createGzip({ level }));
+}
