@@ -149,6 +149,11 @@ export async function extractArchive(
           break;
         case "link": {
           const target = resolveInRoot(destRoot, inDest(h.linkname ?? ""), false);
+          if (lstatOrNull(target) === null) {
+            throw new FileOpError(
+              `${what} failed: archive ${archive}: hardlink ${h.name} points to missing ${h.linkname}`,
+            );
+          }
           clearForWrite(host, what, path);
           Deno.linkSync(target, host);
           entry.resume();

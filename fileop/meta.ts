@@ -4,7 +4,7 @@
  * not installed here, so only this narrow typed surface is used.
  * @module
  */
-import { resolveInRoot } from "../context/mod.ts";
+import { relToRoot, resolveInRoot } from "../context/mod.ts";
 import { FileOpError } from "./errors.ts";
 
 interface NodeFs {
@@ -52,6 +52,11 @@ export function mkdirAllInRoot(root: string, path: string, mode: number, owner: 
     host = resolveInRoot(root, prefix, true);
     const st = lstatOrNull(host);
     if (st === null) {
+      // A symlink followed at this step may lead to a path with several missing levels (still inside the root).
+      const hostParent = host.slice(0, host.lastIndexOf("/"));
+      if (hostParent.length > root.length && lstatOrNull(hostParent) === null) {
+        mkdirAllInRoot(root, "/" + relToRoot(root, hostParent), mode, owner, what);
+      }
       Deno.mkdirSync(host);
       setMeta(host, owner, mode, null, false);
     } else if (!st.isDirectory) {
