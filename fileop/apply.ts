@@ -51,7 +51,7 @@ export async function applyFileActions(
         await applyHttp(a, destRoot, await owner(a.chown, opts), chmodOf(a.chmod), opts);
         break;
       case "mkdir":
-        await mkdir(destRoot, a, await owner(a.chown, opts));
+        mkdir(destRoot, a, await owner(a.chown, opts));
         break;
       case "mkfile": {
         const o = await owner(a.chown, opts);
@@ -90,7 +90,7 @@ async function owner(chown: Chown | undefined, opts: FileOpOptions): Promise<Own
   }
 }
 
-async function mkdir(destRoot: string, a: Extract<FileAction, { action: "mkdir" }>, o: Owner): Promise<void> {
+function mkdir(destRoot: string, a: Extract<FileAction, { action: "mkdir" }>, o: Owner): void {
   const host = resolveInRoot(destRoot, a.path, true);
   const st = lstatOrNull(host);
   if (st) {
