@@ -1,0 +1,35 @@
+/** Build-arg facts BuildKit hard-codes: the automatic platform ARGs, the proxy ARGs, and image reference syntax. */
+import { formatPlatform, type Platform } from "../../oci/mod.ts";
+
+/** Proxy settings a RUN receives from `--build-arg` without an ARG, and which never reach the image history. */
+export const PROXY_ARGS: ReadonlySet<string> = new Set([
+  "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy",
+  "ALL_PROXY", "all_proxy",
+]);
+
+/** TARGETPLATFORM, TARGETOS, ... BUILDVARIANT: predefined in the global scope. */
+export function platformArgs(target: Platform, build: Platform): Record<string, string> {
+  return {
+    TARGETPLATFORM: formatPlatform(target),
+    TARGETOS: target.os,
+    TARGETARCH: target.architecture,
+    TARGETVARIANT: target.variant ?? "",
+    BUILDPLATFORM: formatPlatform(build),
+    BUILDOS: build.os,
+    BUILDARCH: build.architecture,
+    BUILDVARIANT: build.variant ?? "",
+  };
+}
+
+const COMPONENT = "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*";
+const DOMAIN_PART = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
+const DOMAIN = `(?:${DOMAIN_PART}(?:\\.${DOMAIN_PART})*|\\[[0-9a-fA-F:]+\\])(?::[0-9]+)?`;
+const REFERENCE = new RegExp(
+  `^(?:${DOMAIN}/)?${COMPONENT}(?:/${COMPONENT})*(?::[\\w][\\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+);
+
+/** Whether `ref` is a syntactically valid image reference (distribution/reference grammar) or an OCI layout. */
+export function isImageReference(ref: string): boolean {
+  if (ref.startsWith("oci-layout://")) return ref.length > 13;
+  return ref.length <= 255 && REFERENCE.test(ref);
+}

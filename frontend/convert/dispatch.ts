@@ -1,0 +1,169 @@
+/** Dispatch of the instructions that only change the image config or the environment (no filesystem change). */
+import * as posix from "./path.ts";
+import type { HistoryStep, SourceLocation } from "../../graph/mod.ts";
+import type { HealthConfig } from "../../oci/mod.ts";
+import { DockerfileError, type Instruction } from "../instructions/mod.ts";
+import { type DispatchContext, expandWord } from "./context.ts";
+import { expansionEnv, setEnv, type StageState } from "./state.ts";
+import { goList, goPortSet, goQuoteList, healthcheckHistory, HISTORY_COMMENT } from "./history.ts";
+import { dispatchRun } from "./dispatch_run.ts";
+import { dispatchCopy } from "./dispatch_copy.ts";
+
+/** Appends a history step; `vertex` marks a layer. */
+export function commit(state: StageState, createdBy: string, vertex?: number): void {
+  const step: HistoryStep = { createdBy, comment: HISTORY_COMMENT, emptyLayer: vertex === undefined };
+  if (vertex !== undefined) step.vertex = vertex;
+  state.history.push(step);
+}
+
+/** The default shell for shell-form commands, or the one SHELL set. */
+export function shellOf(state: StageState): string[] {
+  return state.image.shell && state.image.shell.length > 0 ? state.image.shell : ["/bin/sh", "-c"];
+}
+
+/** Expands `80`, `80/udp`, `8000-8002/tcp` into `port/proto` keys as Docker's nat.ParsePortSpecs does. */
+function parsePorts(spec: string, fail: (m: string) => never): string[] {
+  if (spec.includes(":")) fail(`EXPOSE ${spec}: publishing ports (ip:host:container) is done at run time, not in the image`);
+  const [range, proto = "tcp", ...rest] = spec.split("/");
+  if (rest.length > 0 || !["tcp", "udp", "sctp"].includes(proto.toLowerCase())) fail(`invalid port/protocol: ${spec}`);
+  const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+  if (!m) fail(`invalid containerPort: ${range}`);
+  const start = parseInt(m![1], 10);
+  const end = m![2] === undefined ? start : parseInt(m![2], 10);
+  if (start < 1 || end > 65535 || end < start) fail(`invalid range of ports: ${range}`);
+  const out: string[] = [];
+  for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
+  return out;
+}
+
+/** Dispatches one instruction onto the stage. */
+export async function dispatch(ctx: DispatchContext, state: StageState, inst: Instruction): Promise<void> {
+  const line = inst.location.startLine;
+  const fail = (msg: string): never => {
+    throw new DockerfileError(ctx.file, line, msg);
+  };
+  const img = state.image;
+  const env = expansionEnv(state);
+  const expand = (w: string) => expandWord(ctx, w, env, line);
+  switch (inst.kind) {
+    case "run":
+      return await dispatchRun(ctx, state, inst);
+    case "copy":
+    case "add":
+      return await dispatchCopy(ctx, state, inst);
+    case "env": {
+      const parts: string[] = [];
+      for (const p of inst.pairs) {
+        const key = expand(p.key);
+        const value = expand(p.value);
+        setEnv(img.env, key, value);
+        parts.push(`${key}=${value}`);
+      }
+      return commit(state, `ENV ${parts.join(" ")}`);
+    }
+    case "label": {
+      const parts: string[] = [];
+      for (const p of inst.pairs) {
+        const key = expand(p.key);
+        const value = expand(p.value);
+        img.labels[key] = value;
+        parts.push(`${key}=${value}`);
+      }
+      return commit(state, `LABEL ${parts.join(" ")}`);
+    }
+    case "arg": {
+      const parts: string[] = [];
+      for (const decl of inst.args) {
+        // Each default sees the ARGs declared before it in the same instruction.
+        const dflt = decl.value === undefined ? undefined : expandWord(ctx, decl.value, expansionEnv(state), line);
+        const value = ctx.argValue(decl, dflt);
+        state.args = state.args.filter((a) => a.key !== decl.key);
+        state.args.push(value === undefined ? { key: decl.key } : { key: decl.key, value });
+        parts.push(dflt === undefined ? decl.key : `${decl.key}=${dflt}`);
+      }
+      return commit(state, `ARG ${parts.join(" ")}`);
+    }
+    case "maintainer":
+      img.author = inst.maintainer;
+      return commit(state, `MAINTAINER ${inst.maintainer}`);
+    case "expose": {
+      const ports: string[] = [];
+      for (const word of inst.ports) {
+        for (const w of expand(word).split(/\s+/).filter(Boolean)) ports.push(...parsePorts(w, fail));
+      }
+      for (const p of ports) if (!img.exposedPorts.includes(p)) img.exposedPorts.push(p);
+      return commit(state, `EXPOSE ${goPortSet(ports)}`);
+    }
+    case "volume": {
+      const vols = inst.volumes.map(expand);
+      for (const v of vols) {
+        if (v.trim() === "") fail("VOLUME specified can not be an empty string");
+        if (!img.volumes.includes(v)) img.volumes.push(v);
+      }
+      return commit(state, `VOLUME ${goList(vols)}`);
+    }
+    case "user":
+      img.user = expand(inst.user);
+      return commit(state, `USER ${img.user}`);
+    case "workdir":
+      return dispatchWorkdir(ctx, state, expand(inst.path), inst.location);
+    case "stopsignal": {
+      const sig = expand(inst.signal);
+      if (!/^(\d+|(SIG)?[A-Z][A-Z0-9]*([+-]\d+)?)$/i.test(sig)) fail(`invalid signal: ${sig}`);
+      img.stopSignal = sig;
+      return commit(state, `STOPSIGNAL ${sig}`);
+    }
+    case "shell":
+      img.shell = [...inst.shell];
+      return commit(state, `SHELL ${goList(inst.shell)}`);
+    case "cmd":
+    case "entrypoint": {
+      const argv = inst.prependShell ? [...shellOf(state), inst.cmdLine.join(" ")] : [...inst.cmdLine];
+      if (inst.kind === "cmd") {
+        img.cmd = argv;
+        state.cmdSet = true;
+      } else {
+        img.entrypoint = argv;
+        if (!state.cmdSet) img.cmd = null;
+      }
+      return commit(state, `${inst.kind.toUpperCase()} ${goQuoteList(argv)}`);
+    }
+    case "healthcheck": {
+      const hc: HealthConfig = { Test: [...inst.test] };
+      if (inst.interval !== undefined) hc.Interval = inst.interval;
+      if (inst.timeout !== undefined) hc.Timeout = inst.timeout;
+      if (inst.startPeriod !== undefined) hc.StartPeriod = inst.startPeriod;
+      if (inst.startInterval !== undefined) hc.StartInterval = inst.startInterval;
+      if (inst.retries !== undefined) hc.Retries = inst.retries;
+      img.healthcheck = hc;
+      return commit(state, healthcheckHistory(hc));
+    }
+    case "onbuild":
+      img.onBuild.push(inst.expression);
+      return commit(state, `ONBUILD ${inst.expression}`);
+    case "from":
+      return fail("FROM is handled by the converter");
+  }
+}
+
+/** WORKDIR: relative to the previous one; created (owned by the current USER) so RUN and COPY can rely on it. */
+function dispatchWorkdir(ctx: DispatchContext, state: StageState, path: string, location: SourceLocation): void {
+  const img = state.image;
+  let wd = posix.isAbsolute(path) ? path : posix.join(img.workingDir || "/", path);
+  wd = posix.normalize(wd);
+  if (wd.length > 1 && wd.endsWith("/")) wd = wd.slice(0, -1);
+  img.workingDir = wd;
+  if (wd === "/") return commit(state, `WORKDIR ${wd}`);
+  const action = { action: "mkdir" as const, path: wd, mode: 0o755, makeParents: true, ...chownOf(img.user) };
+  const id = ctx.graph.add({ kind: "file", input: state.root, actions: [action], location });
+  state.root = id;
+  commit(state, `WORKDIR ${wd}`, id);
+}
+
+/** `{chown}` for a USER or --chown value (`user[:group]`), or nothing when empty. */
+export function chownOf(user: string | undefined): { chown?: { user: string; group?: string } } {
+  if (!user) return {};
+  const colon = user.indexOf(":");
+  if (colon < 0) return { chown: { user } };
+  return { chown: { user: user.slice(0, colon), group: user.slice(colon + 1) } };
+}

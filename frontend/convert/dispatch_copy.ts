@@ -1,0 +1,104 @@
+/** COPY and ADD: one FileVertex whose actions copy local/stage paths, fetch URLs, and write heredocs. */
+import * as posix from "./path.ts";
+import type { FileAction, VertexId } from "../../graph/mod.ts";
+import { type CopyInstruction, DockerfileError } from "../instructions/mod.ts";
+import { ShellLex } from "../shell/mod.ts";
+import { type DispatchContext, expandWord } from "./context.ts";
+import { expansionEnv, type StageState } from "./state.ts";
+import { chownOf, commit } from "./dispatch.ts";
+
+const HEREDOC_WORD = /^<<-?(["']?)([^"'\s]+)\1$/;
+const URL_WORD = /^https?:\/\//i;
+const GIT_WORD = /^(git@|git:\/\/|ssh:\/\/)|^https?:\/\/.*\.git(#.*)?$/i;
+
+/** The destination made absolute against WORKDIR, keeping the trailing `/` that says "this is a directory". */
+function resolveDest(raw: string, workdir: string | undefined): { dest: string; destIsDir: boolean } {
+  const destIsDir = raw.endsWith("/") || raw === "." || raw === ".." || raw.endsWith("/.") || raw === "";
+  let dest = posix.normalize(posix.isAbsolute(raw) ? raw : posix.join(workdir || "/", raw));
+  if (destIsDir && !dest.endsWith("/")) dest += "/";
+  if (!destIsDir && dest.length > 1 && dest.endsWith("/")) dest = dest.slice(0, -1);
+  return { dest, destIsDir };
+}
+
+/** Heredoc bodies are expanded like a double-quoted string: variables only, quotes and escapes kept. */
+function expandHeredoc(ctx: DispatchContext, body: string, env: Record<string, string>, line: number): string {
+  const lex = new ShellLex(ctx.lex.escapeToken);
+  lex.rawQuotes = true;
+  lex.rawEscapes = true;
+  lex.skipProcessQuotes = true;
+  return expandWord({ ...ctx, lex }, body, env, line);
+}
+
+export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst: CopyInstruction): Promise<void> {
+  const line = inst.location.startLine;
+  const upper = inst.kind.toUpperCase();
+  const fail = (msg: string): never => {
+    throw new DockerfileError(ctx.file, line, `${upper}: ${msg}`);
+  };
+  const env = expansionEnv(state);
+  const expand = (w: string) => expandWord(ctx, w, env, line);
+  const sources = inst.sources.map((s) => (HEREDOC_WORD.test(s) ? s : expand(s)));
+  const rawDest = expand(inst.dest);
+  const { dest, destIsDir } = resolveDest(rawDest, state.image.workingDir);
+  if (sources.length > 1 && !destIsDir) {
+    fail(`when using ${upper} with more than one source file, the destination must be a directory and end with a /`);
+  }
+  const chownText = inst.chown !== undefined ? expand(inst.chown) : undefined;
+  const chown = chownOf(chownText);
+  const chmod = inst.chmod !== undefined ? expand(inst.chmod) : undefined;
+  const fromName = inst.from !== undefined ? expand(inst.from) : undefined;
+  let from: VertexId | undefined;
+  if (fromName !== undefined) from = await ctx.resolveFrom(fromName, state, line);
+
+  const actions: FileAction[] = [];
+  const local: string[] = [];
+  for (const src of sources) {
+    const heredoc = HEREDOC_WORD.exec(src);
+    if (heredoc) {
+      const h = inst.heredocs.find((d) => d.name === heredoc[2]);
+      if (!h) fail(`no heredoc body found for ${src}`);
+      const data = h!.expand ? expandHeredoc(ctx, h!.content, env, line) : h!.content;
+      const mode = chmod !== undefined && /^[0-7]+$/.test(chmod) ? parseInt(chmod, 8) : 0o644;
+      actions.push({ action: "mkfile", path: destIsDir ? posix.join(dest, h!.name) : dest, mode, data, ...chown });
+    } else if (URL_WORD.test(src) || GIT_WORD.test(src)) {
+      if (inst.kind === "copy") fail(`source can't be a URL for COPY: ${src} (use ADD)`);
+      if (GIT_WORD.test(src)) fail(`ADD of a git repository (${src}) is not supported by tsbuild yet`);
+      if (fromName !== undefined) fail(`--from cannot be used with a URL source (${src})`);
+      const filename = posix.basename(new URL(src).pathname);
+      const action: FileAction = { action: "http", url: src, dest, destIsDir, ...chown };
+      if (filename) action.filename = filename;
+      if (inst.checksum) action.checksum = inst.checksum;
+      if (chmod !== undefined) action.chmod = chmod;
+      actions.push(action);
+    } else {
+      if (inst.checksum) fail(`--checksum can only be used with a URL source`);
+      const clean = posix.normalize(src);
+      if (fromName === undefined && (clean === ".." || clean.startsWith("../"))) {
+        fail(`forbidden path outside the build context: ${src}`);
+      }
+      local.push(src);
+    }
+  }
+  if (local.length > 0) {
+    const copy: FileAction = {
+      action: "copy",
+      from: from ?? ctx.contextVertex(),
+      src: local,
+      dest,
+      ...chown,
+      copyDirContents: true,
+      destIsDir,
+      extractArchives: inst.kind === "add",
+      allowWildcard: true,
+      allowEmptyWildcard: true,
+      followSymlinks: true,
+      excludes: inst.excludes.map(expand),
+      parents: inst.parents,
+      createDestPath: true,
+    };
+    if (chmod !== undefined) copy.chmod = chmod;
+    actions.unshift(copy);
+  }
+  state.root = ctx.graph.add({ kind: "file", input: state.root, actions, location: inst.location });
+  commit(state, `${upper} ${[...sources, rawDest].join(" ")} # buildkit`, state.root);
+}
