@@ -196,7 +196,8 @@ export function layerTar(
 }
 
 function addEntry(pack: tar.Pack, header: Partial<tar.Header> & { name: string }): Promise<void> {
-  return new Promise((resolve, reject) => pack.entry(header, (err) => (err ? reject(err) : resolve())));
+  // An explicit empty body ends the entry: tar-stream waits for end() on zero-size "file" entries (whiteouts).
+  return new Promise((resolve, reject) => pack.entry(header, "", (err) => (err ? reject(err) : resolve())));
 }
 
 async function addFile(pack: tar.Pack, header: tar.Header, path: string): Promise<void> {
