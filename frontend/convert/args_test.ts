@@ -1,0 +1,84 @@
+import { assertEquals } from "../../test/util/assert.ts";
+import { convert, createdBy, execsOf, imageConfig } from "./testing.ts";
+
+/** The env of the target stage's only RUN. */
+async function runEnv(dockerfile: string, buildArgs: Record<string, string> = {}): Promise<string[]> {
+  const { graph, target } = await convert(dockerfile, { buildArgs });
+  const execs = execsOf(graph, target);
+  assertEquals(execs.length, 1);
+  return execs[0].env;
+}
+
+Deno.test("global ARGs are usable in FROM, and --build-arg overrides their default", async () => {
+  const images = { "busybox:1.36": imageConfig({}), "busybox:1.37": imageConfig({}) };
+  const dflt = await convert("ARG TAG=1.36\nFROM busybox:${TAG}\n", { images });
+  assertEquals(dflt.resolved, ["busybox:1.36|linux/amd64"]);
+  const over = await convert("ARG TAG=1.36\nFROM busybox:${TAG}\n", { images, buildArgs: { TAG: "1.37" } });
+  assertEquals(over.resolved, ["busybox:1.37|linux/amd64"]);
+});
+
+Deno.test("global ARGs must be redeclared inside a stage to be visible", async () => {
+  const hidden = await runEnv("ARG V=global\nFROM busybox\nRUN echo $V\n");
+  assertEquals(hidden.some((e) => e.startsWith("V=")), false);
+  const shown = await runEnv("ARG V=global\nFROM busybox\nARG V\nRUN echo $V\n");
+  assertEquals(shown.includes("V=global"), true, shown.join(" "));
+  const overridden = await runEnv("ARG V=global\nFROM busybox\nARG V\nRUN echo $V\n", { V: "cli" });
+  assertEquals(overridden.includes("V=cli"), true);
+  const ownDefault = await runEnv("ARG V=global\nFROM busybox\nARG V=stage\nRUN echo $V\n");
+  assertEquals(ownDefault.includes("V=stage"), true);
+});
+
+Deno.test("unset and empty ARGs differ: unset is absent from env, empty is KEY=", async () => {
+  const env = await runEnv("FROM busybox\nARG UNSET\nARG EMPTY=\nRUN true\n");
+  assertEquals(env.some((e) => e.startsWith("UNSET")), false);
+  assertEquals(env.includes("EMPTY="), true);
+  const { target } = await convert("FROM busybox\nARG UNSET\nARG EMPTY=\nRUN true\nENV X=${UNSET-none}:${EMPTY-none}\n");
+  assertEquals(target.image.env.includes("X=none:"), true, target.image.env.join(" "));
+});
+
+Deno.test("build args reach RUN but never the image config; ENV wins over an ARG of the same name", async () => {
+  const df = "FROM busybox\nARG A=1\nENV B=from-env\nARG B=from-arg\nRUN true\nENV C=$A$B\n";
+  const { graph, target } = await convert(df, { buildArgs: { A: "cli" } });
+  const env = execsOf(graph, target)[0].env;
+  assertEquals([env.includes("A=cli"), env.includes("B=from-env"), env.includes("B=from-arg")], [true, true, false]);
+  assertEquals(target.image.env, ["PATH=/bin", "B=from-env", "C=clifrom-env"]);
+});
+
+Deno.test("automatic platform ARGs: global in FROM, redeclared in a stage", async () => {
+  const arm = { os: "linux", architecture: "arm64" };
+  const images = { "busybox-arm64": imageConfig({}, 1, arm) };
+  const { graph, target, resolved } = await convert(
+    "FROM busybox-${TARGETARCH}\nARG TARGETPLATFORM\nARG BUILDARCH\nRUN echo $TARGETPLATFORM\nENV T=${TARGETOS}\n",
+    { images, platform: arm },
+  );
+  assertEquals(resolved, ["busybox-arm64|linux/arm64"]);
+  const env = execsOf(graph, target)[0].env;
+  assertEquals([env.includes("TARGETPLATFORM=linux/arm64"), env.includes("BUILDARCH=amd64")], [true, true]);
+  // TARGETOS was not redeclared in the stage, so it expands to nothing there.
+  assertEquals(target.image.env.includes("T="), true);
+});
+
+Deno.test("proxy args pass to RUN undeclared but never into history; other undeclared args warn", async () => {
+  const { graph, target, warnings } = await convert("FROM busybox\nARG USED=1\nRUN true\n", {
+    buildArgs: { HTTP_PROXY: "http://proxy:3128", no_proxy: "localhost", UNUSED: "x", USED: "2" },
+  });
+  const env = execsOf(graph, target)[0].env;
+  assertEquals([env.includes("HTTP_PROXY=http://proxy:3128"), env.includes("no_proxy=localhost")], [true, true]);
+  assertEquals(createdBy(target), ["ARG USED=1", "RUN |1 USED=2 /bin/sh -c true # buildkit"]);
+  assertEquals(warnings.map((w) => w.message), ["one or more build-args [UNUSED] were not consumed"]);
+});
+
+Deno.test("RUN history lists every declared ARG as the RUN sees it", async () => {
+  const { target } = await convert("FROM busybox\nARG A=1 B\nARG C=3\nENV C=env\nRUN echo hi\nRUN [\"echo\", \"x\"]\n", {
+    buildArgs: { B: "2" },
+  });
+  assertEquals(createdBy(target).slice(-2), [
+    "RUN |3 A=1 B=2 C=env /bin/sh -c echo hi # buildkit",
+    "RUN |3 A=1 B=2 C=env echo x # buildkit",
+  ]);
+});
+
+Deno.test("ARG defaults expand with earlier ARGs and ENV; an unset ARG shows bare in history", async () => {
+  const { target } = await convert("FROM busybox\nENV HOME=/root\nARG DIR=$HOME/app NAME\nARG FULL=${DIR}/${NAME:-x}\n");
+  assertEquals(createdBy(target), ["ENV HOME=/root", "ARG DIR=/root/app NAME", "ARG FULL=/root/app/x"]);
+});
