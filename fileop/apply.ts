@@ -13,7 +13,7 @@ import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from 
 /** Where a copy's `from` vertex lives on the host. */
 export interface FileOpSources {
   /** Host dir holding vertex `from`'s files (a mounted rootfs, or the context dir) and its excludes. */
-  resolve(from: number): { root: string; excludes: string[] };
+  resolve(from: number): { root: string; excludes: string[]; preserveOwner?: boolean };
 }
 
 /** What applying file actions needs besides the actions. */
@@ -35,13 +35,14 @@ export async function applyFileActions(
     opts.signal?.throwIfAborted();
     switch (a.action) {
       case "copy": {
-        const { root, excludes } = sources.resolve(a.from);
+        const { root, excludes, preserveOwner } = sources.resolve(a.from);
         await applyCopy(a, {
           destRoot,
           srcRoot: root,
           filter: new ContextFilter(excludes),
           owner: await owner(a.chown, opts),
           chowned: a.chown !== undefined,
+          preserveOwner: !!preserveOwner && a.chown === undefined,
           chmod: chmodOf(a.chmod),
           what: a.extractArchives ? "ADD" : "COPY",
         });

@@ -29,9 +29,15 @@ export interface CopyContext {
   owner: Owner;
   /** Explicit `--chown`: also overrides ownership stored in archives. */
   chowned: boolean;
+  /** Keep the source's owners (COPY --from a stage without --chown, as BuildKit does; context files are 0:0). */
+  preserveOwner?: boolean;
   chmod: ModeFn | null;
   /** `COPY` or `ADD`, for messages. */
   what: string;
+}
+
+function ownerOf(ctx: CopyContext, st: Deno.FileInfo): Owner {
+  return ctx.preserveOwner && st.uid !== null && st.gid !== null ? { uid: st.uid, gid: st.gid } : ctx.owner;
 }
 
 const posix = {
@@ -162,14 +168,14 @@ function copyTree(
     }
     // An existing destination dir keeps its metadata; only what this copy created takes the source's.
     if (!existing || copyRel !== "") {
-      setMeta(targetHost, ctx.owner, ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
+      setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
     }
     return;
   }
   if (st.isSymlink) {
     clearForWrite(targetHost, ctx.what, shown);
     Deno.symlinkSync(Deno.readLinkSync(srcHost), targetHost);
-    setMeta(targetHost, ctx.owner, null, st.mtime, true);
+    setMeta(targetHost, ownerOf(ctx, st), null, st.mtime, true);
     return;
   }
   if (!st.isFile) return; // sockets, fifos and devices are not copied (no mknod here; Docker skips sockets too)
@@ -181,6 +187,6 @@ function copyTree(
     return;
   }
   Deno.copyFileSync(srcHost, targetHost);
-  setMeta(targetHost, ctx.owner, ctx.chmod ? ctx.chmod(mode, false) : mode, st.mtime, false);
+  setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, false) : mode, st.mtime, false);
   if (st.nlink && st.nlink > 1) links.set(key, targetHost);
 }

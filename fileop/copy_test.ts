@@ -168,3 +168,30 @@ Deno.test("COPY keeps hardlinks within a copy and never writes outside the desti
   await Deno.remove(outside, { recursive: true });
   await Deno.remove(ctx, { recursive: true });
 });
+
+Deno.test("COPY from a stage keeps the source's owners unless --chown; context files become 0:0", async () => {
+  const src = await Deno.makeTempDir();
+  const dest = await destRootfs();
+  try {
+    await tree(src, { "d/f.txt": "x" });
+    await Deno.chown(`${src}/d/f.txt`, 1234, 4321);
+    const { applyFileActions } = await import("./apply.ts");
+    const resolveUser = () => Promise.resolve({ uid: 0, gid: 0 });
+    const stage = { resolve: () => ({ root: src, excludes: [], preserveOwner: true }) };
+    await applyFileActions(dest, [copy(["d/f.txt"], "/kept")], stage, { resolveUser });
+    await applyFileActions(dest, [copy(["d/f.txt"], "/ctx")], { resolve: () => ({ root: src, excludes: [] }) }, { resolveUser });
+    await applyFileActions(dest, [copy(["d/f.txt"], "/chowned", { chown: { user: "7", group: "8" } })], stage, {
+      resolveUser: () => Promise.resolve({ uid: 7, gid: 8 }),
+    });
+    const own = (p: string) => {
+      const st = Deno.lstatSync(`${dest}${p}`);
+      return [st.uid, st.gid];
+    };
+    assertEquals(own("/kept"), [1234, 4321]);
+    assertEquals(own("/ctx"), [0, 0]);
+    assertEquals(own("/chowned"), [7, 8]);
+  } finally {
+    await Deno.remove(src, { recursive: true });
+    await Deno.remove(dest, { recursive: true });
+  }
+});

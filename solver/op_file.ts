@@ -20,7 +20,7 @@ export async function runFileOp(
   const views: MountedSnapshot[] = [];
   let active: MountedSnapshot | undefined;
   try {
-    const roots = new Map<VertexId, { root: string; excludes: string[] }>();
+    const roots = new Map<VertexId, { root: string; excludes: string[]; preserveOwner?: boolean }>();
     for (const [id, src] of sources) {
       if (src.kind === "local") {
         roots.set(id, { root: src.path, excludes: src.excludes });
@@ -28,7 +28,7 @@ export async function runFileOp(
         const name = await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l));
         const view = await deps.layers.viewMounted(name);
         views.push(view);
-        roots.set(id, { root: view.rootfs, excludes: [] });
+        roots.set(id, { root: view.rootfs, excludes: [], preserveOwner: true });
       }
     }
     active = await deps.layers.prepareMounted(parent);
