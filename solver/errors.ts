@@ -25,7 +25,7 @@ export class RunFailedError extends TsbuildError {
   constructor(
     readonly location: SourceLocation | undefined,
     readonly command: string,
-    readonly exitCode: number,
+    readonly processExitCode: number,
     readonly tail: string[],
     source?: string,
   ) {
@@ -34,7 +34,7 @@ export class RunFailedError extends TsbuildError {
       [
         ...(tail.length ? ["last output:", ...tail.map((l) => `  ${l}`)] : []),
         excerpt(location, source),
-        `${where}process "${command}" did not complete successfully: exit code: ${exitCode}`,
+        `${where}process "${command}" did not complete successfully: exit code: ${processExitCode}`,
       ].filter(Boolean).join("\n"),
     );
   }

@@ -239,7 +239,9 @@ export function dependencies(v: ExecVertex | FileVertex): VertexId[] {
 
 /** A step's definition without what does not change its result (source locations). */
 function definition(v: ExecVertex | FileVertex): unknown {
-  const { location: _loc, input: _in, ...rest } = v as ExecVertex & FileVertex;
+  const rest: Record<string, unknown> = { ...v };
+  delete rest.location;
+  delete rest.input;
   return rest;
 }
 
