@@ -5,7 +5,7 @@
 import { assert, assertEquals, assertRejects } from "../test/util/assert.ts";
 import { gzip, readLayer, tarBytes, type TestEntry } from "../test/util/layer_tar.ts";
 import { sha256Digest } from "./content_store.ts";
-import { LayerApplyError } from "./errors.ts";
+import { LayerApplyError, SnapshotError } from "./errors.ts";
 import type { SnapshotterKind } from "./meta.ts";
 import { inUserNamespace, isMountPoint } from "./mount.ts";
 import { LayerDescriptor, LayerStore } from "./mod.ts";
@@ -124,6 +124,9 @@ for (const kind of order) {
         assertEquals(t["fifo"], "special 644 0:0 p0");
         assertEquals((await Deno.lstat(join(view.rootfs, "bin/tool"))).mtime?.getTime(), 1_600_000_000_000);
         assertEquals((await Deno.lstat(join(view.rootfs, "bin"))).mtime?.getTime(), 1_600_000_000_000);
+        const usage = await store.snapshotter.usage(name!);
+        assertEquals(usage.inodes, Object.keys(t).length - 1, "bin/link and bin/tool are one inode");
+        assert(usage.size >= "tool".length + "mine".length + "long".length + "utf8".length + 3 * "x".length);
         const x = await readXattrs(join(view.rootfs, "data"));
         assertEquals(new TextDecoder().decode(x.get(join(view.rootfs, "data/x"))?.["user.note"]), "hello");
       } finally {
@@ -256,6 +259,58 @@ for (const kind of order) {
       const plain = await store.commit(none, { compression: "none" });
       assertEquals(plain.layer.mediaType, "application/vnd.oci.image.layer.v1.tar");
       assertEquals(plain.layer.digest, plain.layer.diffID);
+    }));
+
+  test("the Snapshotter keeps containerd's rules for keys, parents and kinds", () =>
+    withStore(kind, async (store) => {
+      const sn = store.snapshotter;
+      const m = await sn.prepare("a");
+      assertEquals(m.length, 1);
+      assertEquals((await sn.stat("a"))?.kind, "active");
+      await assertRejects(() => sn.prepare("a"), SnapshotError, "already exists");
+      await assertRejects(() => sn.prepare("b", "a"), SnapshotError, "not a committed snapshot");
+      await Deno.writeTextFile(join(m[0].source, "f"), "f");
+      await sn.commit("c", "a");
+      assertEquals(await sn.stat("a"), undefined);
+      assertEquals(await sn.stat("c"), { name: "c", parent: undefined, kind: "committed" });
+      const child = await sn.prepare("b", "c");
+      assertEquals(child[0].type, kind === "native" ? "bind" : kind === "overlay" ? "overlay" : "fuse3.fuse-overlayfs");
+      if (kind !== "native") assert(child[0].options.some((o) => o.startsWith("upperdir=")));
+      const view = await sn.view("v", "c");
+      assertEquals(view[0].type, "bind");
+      assert(view[0].options.includes("ro"));
+      assertEquals((await sn.stat("v"))?.kind, "view");
+      await assertRejects(() => sn.commit("d", "v"), SnapshotError, "not active");
+      await assertRejects(() => sn.remove("c"), SnapshotError, "parent");
+      await sn.remove("b");
+      await sn.remove("v");
+      await sn.remove("c");
+      assertEquals(Object.keys((await sn.meta.read()).snapshots), []);
+      await assertRejects(() => sn.mounts("c"), SnapshotError, "does not exist");
+    }));
+
+  test("a file larger than any buffer streams through diff, gzip and apply unchanged", () =>
+    withStore(kind, async (store) => {
+      const active = await store.prepareMounted(undefined);
+      const chunk = new Uint8Array(1 << 20).map((_, i) => (i * 7) % 256);
+      const f = await Deno.open(join(active.rootfs, "big"), { write: true, create: true });
+      for (let i = 0; i < 24; i++) await f.write(chunk);
+      f.close();
+      const { layer } = await store.commit(active, { level: 1 });
+      assertEquals(layer.mediaType, "application/vnd.oci.image.layer.v1.tar+gzip");
+      assert(layer.size < 24 << 20, "compressed");
+      await withStore(kind, async (other) => {
+        await other.content.writeBytes(await store.content.readBytes(layer.digest));
+        const v = await other.viewMounted(await other.unpack([layer]));
+        try {
+          const got = await Deno.readFile(join(v.rootfs, "big"));
+          assertEquals(got.length, 24 << 20);
+          assertEquals(sha256Digest(got.subarray(0, 1 << 20)), sha256Digest(chunk));
+          assertEquals(sha256Digest(got.subarray(23 << 20)), sha256Digest(chunk));
+        } finally {
+          await v.release();
+        }
+      });
     }));
 
   test("hostile layers never write outside the snapshot", () =>
