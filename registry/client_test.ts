@@ -1,24 +1,13 @@
 import { assert, assertEquals, assertRejects, assertStringIncludes } from "../test/util/assert.ts";
 import { skopeoInspect, skopeoInspectRaw } from "../test/util/oci_check.ts";
-import { makeTestImage, makeTestIndex, type TestImage } from "../test/util/oci_image.ts";
+import { makeTestImage, makeTestIndex } from "../test/util/oci_image.ts";
+import { pushTestImage } from "../test/util/push_image.ts";
 import { startRegistry } from "../test/util/registry.ts";
 import { RegistryClient } from "./client.ts";
 import { RegistryError } from "./errors.ts";
 import { parseReference } from "./reference.ts";
 
 const bytesOf = async (s: ReadableStream<Uint8Array>) => new Uint8Array(await new Response(s).arrayBuffer());
-
-/** Pushes every blob of `img` (streamed from memory) and its manifest by digest; returns the blob outcomes. */
-export async function pushTestImage(client: RegistryClient, refText: string, img: TestImage): Promise<string[]> {
-  const ref = parseReference(refText);
-  const how: string[] = [];
-  for (const d of [...img.manifest.layers, img.manifest.config]) {
-    how.push(await client.pushBlob(ref, d, () => ReadableStream.from([img.blobs.get(d.digest)!])));
-  }
-  const digest = await client.putManifest({ ...ref, tag: undefined, digest: img.desc.digest }, img.manifestBytes, img.desc.mediaType);
-  assertEquals(digest, img.desc.digest);
-  return how;
-}
 
 Deno.test("push an index of two platforms, read it back with skopeo and pull each platform", async () => {
   const reg = await startRegistry();
