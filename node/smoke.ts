@@ -1,0 +1,83 @@
+/**
+ * Exercises the Deno APIs and npm packages tsbuild relies on and prints what it saw as one JSON line, so that the
+ * same file run by Deno and bundled for Node must print the same thing (node/node_test.ts).
+ * @module
+ */
+import { createHash } from "node:crypto";
+import xxhash from "xxhash-wasm";
+import tar from "tar-stream";
+
+const dec = new TextDecoder();
+const report: Record<string, unknown> = { args: Deno.args, os: Deno.build.os };
+
+const base = await Deno.makeTempDir({ prefix: "tsbuild-smoke-" });
+try {
+  const dir = await Deno.makeTempDir({ dir: base, prefix: "inner-" });
+  report.tempDirInside = dir.startsWith(`${base}/inner-`);
+  await Deno.writeTextFile(`${dir}/f.txt`, "hello\n");
+  await Deno.chmod(`${dir}/f.txt`, 0o640);
+  const st = await Deno.stat(`${dir}/f.txt`);
+  report.file = { text: await Deno.readTextFile(`${dir}/f.txt`), size: st.size, mode: st.mode! & 0o777 };
+  await Deno.symlink("f.txt", `${dir}/link`);
+  report.readLink = await Deno.readLink(`${dir}/link`);
+  report.entries = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
+
+  const out = await new Deno.Command("sh", { args: ["-c", "echo out; echo err >&2; pwd; exit 3"], cwd: dir }).output();
+  report.output = {
+    code: out.code,
+    success: out.success,
+    stdout: dec.decode(out.stdout).replace(dir, "<dir>"),
+    stderr: dec.decode(out.stderr),
+  };
+
+  const env = await new Deno.Command("sh", {
+    args: ["-c", 'echo "${A:-unset} ${HOME:-nohome}"'],
+    env: { A: "1", PATH: "/usr/bin:/bin" },
+    clearEnv: true,
+  }).output();
+  report.clearEnv = dec.decode(env.stdout);
+
+  const cat = new Deno.Command("cat", { stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
+  const w = cat.stdin.getWriter();
+  await w.write(new TextEncoder().encode("through stdin"));
+  await w.close();
+  const catOut = await cat.output();
+  report.spawn = { stdout: dec.decode(catOut.stdout), code: catOut.code, pidIsNumber: typeof cat.pid === "number" };
+
+  const killed = await new Deno.Command("sh", { args: ["-c", "kill -TERM $$"] }).output();
+  report.signalled = { code: killed.code, signal: killed.signal };
+
+  try {
+    await new Deno.Command("/nonexistent/tsbuild-smoke").output();
+    report.notFound = "no error";
+  } catch (e) {
+    report.notFound = e instanceof Deno.errors.NotFound;
+  }
+} finally {
+  await Deno.remove(base, { recursive: true });
+}
+
+report.sha256 = createHash("sha256").update("abc").digest("hex");
+report.xxh64 = (await xxhash()).h64ToString("tsbuild");
+
+const pack = tar.pack();
+pack.entry({ name: "a.txt", mode: 0o644 }, "in a tar");
+pack.finalize();
+const extract = tar.extract();
+const seen: string[] = [];
+extract.on("entry", (header, stream, next) => {
+  const chunks: Uint8Array[] = [];
+  stream.on("data", (c: Uint8Array) => chunks.push(c));
+  stream.on("end", () => {
+    seen.push(`${header.name}=${dec.decode(new Uint8Array(chunks.flatMap((c) => [...c])))}`);
+    next();
+  });
+});
+await new Promise<void>((resolve, reject) => {
+  extract.on("finish", resolve);
+  extract.on("error", reject);
+  pack.pipe(extract);
+});
+report.tar = seen;
+
+console.log(JSON.stringify(report));
