@@ -181,6 +181,7 @@ for (const kind of order) {
       await Deno.chmod(join(r, "suid"), 0o4755);
       await Deno.symlink("/abs/target", join(r, "s2"));
       await Deno.remove(join(r, "ünïcode/ファイル"));
+      await Deno.writeTextFile(join(r, long + "-2"), "long too");
       // fuse-overlayfs reports the link count of a hardlink that copy-up split across layers (bin/tool, hl) from its
       // own inode table, not the tree's, so for it the comparison leaves link counts out.
       const links = (t: Record<string, string>) =>
@@ -193,6 +194,7 @@ for (const kind of order) {
       const entries = await readLayer(await store.content.readBytes(layer.digest));
       const byName = new Map(entries.map((e) => [e.name.replace(/\/$/, ""), e]));
       assertEquals(byName.get("new.txt")?.data, "new");
+      assertEquals(byName.get(long + "-2")?.data, "long too");
       assert(byName.has("bin/.wh.link"), "deletion becomes a whiteout");
       assert(byName.has("ünïcode/.wh.ファイル"), "non-ASCII whiteout");
       assertEquals(byName.get("home/user/f")?.data, "changed");
@@ -287,6 +289,11 @@ for (const kind of order) {
       await sn.remove("c");
       assertEquals(Object.keys((await sn.meta.read()).snapshots), []);
       await assertRejects(() => sn.mounts("c"), SnapshotError, "does not exist");
+      if (kind === "overlay") {
+        // A store whose opaque dirs are in the other xattr namespace is refused rather than misread.
+        await sn.meta.update((m) => void (m.overlayXattr = userns ? "trusted" : "user"));
+        await assertRejects(() => sn.prepare("x"), SnapshotError, "use a separate store");
+      }
     }));
 
   test("a file larger than any buffer streams through diff, gzip and apply unchanged", () =>

@@ -19,6 +19,11 @@ export interface MetaFile {
   version: 1;
   kind: SnapshotterKind;
   next: number;
+  /**
+   * Which xattr namespace the kernel overlay used for this store's opaque dirs (`user` in a user namespace, `trusted`
+   * as real root): the other mode would silently ignore them, so a store sticks to one.
+   */
+  overlayXattr?: "user" | "trusted";
   snapshots: Record<string, SnapshotRecord>;
 }
 

@@ -54,6 +54,16 @@ export class DirSnapshotter implements Snapshotter {
       if (m.kind !== this.kind) {
         throw new SnapshotError(`this store's snapshots were made by the ${m.kind} snapshotter, not ${this.kind}`);
       }
+      if (this.kind === "overlay") {
+        const mode = this.#userxattr ? "user" : "trusted";
+        m.overlayXattr ??= mode;
+        if (m.overlayXattr !== mode) {
+          throw new SnapshotError(
+            `this store's overlay snapshots were made ${m.overlayXattr === "user" ? "in a user namespace" : "as real root"}` +
+              ` and cannot be used ${mode === "user" ? "rootless" : "as real root"}: use a separate store (--root)`,
+          );
+        }
+      }
       if (m.snapshots[key]) throw new SnapshotError(`snapshot ${JSON.stringify(key)} already exists`);
       const parentRecord = parent === undefined ? undefined : m.snapshots[parent];
       if (parent !== undefined && parentRecord?.kind !== "committed") {
