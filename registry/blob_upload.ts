@@ -1,7 +1,7 @@
 import type { Descriptor } from "../oci/mod.ts";
 import { hasherFor } from "./digest.ts";
 import { RegistryError } from "./errors.ts";
-import type { RegistryHttp } from "./http.ts";
+import { type RegistryHttp, TransientError } from "./http.ts";
 
 export interface UploadTarget {
   host: string;
@@ -78,7 +78,7 @@ export async function uploadSession(
         scopes,
         what,
       });
-      if (res.status !== 202) await http.fail(t.host, res, what);
+      if (res.status !== 202) await failSession(http, t.host, res, what);
       await res.body?.cancel();
       location = new URL(res.headers.get("Location") ?? location, location).toString();
       sent += chunk.length;
@@ -100,11 +100,24 @@ export async function uploadSession(
       scopes,
       what,
     });
-    if (res.status !== 201) await http.fail(t.host, res, what);
+    if (res.status !== 201) await failSession(http, t.host, res, what);
     await res.body?.cancel();
   } finally {
     await reader.cancel().catch(() => {});
   }
+}
+
+/**
+ * A lost or desynchronised upload session (404 BLOB_UPLOAD_UNKNOWN/INVALID, 416) is worth a fresh session: it is
+ * what a registry answers when a dropped connection left part of a chunk behind (the HTTP stack may even have
+ * re-sent the request on its own).
+ */
+async function failSession(http: RegistryHttp, host: string, res: Response, what: string): Promise<never> {
+  if (res.status === 404 || res.status === 416) {
+    const text = await res.text().catch(() => "");
+    throw new TransientError(`${host}: ${what}: upload session lost (HTTP ${res.status} ${text.slice(0, 200).trim()})`, { status: res.status });
+  }
+  return await http.fail(host, res, what);
 }
 
 /** `POST /v2/<name>/blobs/uploads/`, optionally as a cross-repository mount; 201 means the mount happened. */
