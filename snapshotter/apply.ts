@@ -159,7 +159,9 @@ async function applyEntry(
     case "character-device":
     case "block-device":
     case "fifo": {
-      const t = h.type === "fifo" ? ["p"] : [h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)];
+      const t = h.type === "fifo"
+        ? ["p"]
+        : [h.type === "block-device" ? "b" : "c", String(h.devmajor), String(h.devminor)];
       try {
         await run("mknod", [target, ...t]);
       } catch (e) {

@@ -41,8 +41,15 @@ Deno.test("content store streams a multi-chunk blob and verifies digest and size
 Deno.test("content store refuses a blob whose digest or size is wrong and leaves nothing behind", () =>
   withStore(async (s, root) => {
     const wrong = sha256Digest("something else");
-    await assertRejects(() => s.writeStream(ReadableStream.from([new TextEncoder().encode("data")]), { digest: wrong }), DigestMismatchError, wrong);
-    await assertRejects(() => s.writeStream(ReadableStream.from([new TextEncoder().encode("data")]), { size: 3 }), DigestMismatchError);
+    await assertRejects(
+      () => s.writeStream(ReadableStream.from([new TextEncoder().encode("data")]), { digest: wrong }),
+      DigestMismatchError,
+      wrong,
+    );
+    await assertRejects(
+      () => s.writeStream(ReadableStream.from([new TextEncoder().encode("data")]), { size: 3 }),
+      DigestMismatchError,
+    );
     assertEquals(await s.has(wrong), false);
     assertEquals(await s.has(sha256Digest("data")), false);
     assertEquals([...Deno.readDirSync(`${root}/ingest`)].length, 0);

@@ -64,7 +64,9 @@ export async function* overlayChanges(
 
 async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPath: string): Promise<boolean> {
   if ((a.mode ?? 0) !== (b.mode ?? 0) || a.uid !== b.uid || a.gid !== b.gid) return false;
-  if (a.isDirectory || b.isDirectory) return a.isDirectory === b.isDirectory && a.mtime?.getTime() === b.mtime?.getTime();
+  if (a.isDirectory || b.isDirectory) {
+    return a.isDirectory === b.isDirectory && a.mtime?.getTime() === b.mtime?.getTime();
+  }
   if (a.size !== b.size || a.mtime?.getTime() !== b.mtime?.getTime() || a.rdev !== b.rdev) return false;
   if (a.isSymlink) return (await Deno.readLink(aPath)) === (await Deno.readLink(bPath));
   return true;
@@ -79,7 +81,7 @@ export async function* treeChanges(lower: string | undefined, upper: string, rel
   const uDir = rel ? join(upper, rel) : upper;
   const lDir = lower === undefined ? undefined : rel ? join(lower, rel) : lower;
   const names = new Set(await sortedNames(uDir));
-  if (lDir) for (const n of await sortedNames(lDir)) names.add(n);
+  if (lDir) { for (const n of await sortedNames(lDir)) names.add(n); }
   for (const name of [...names].sort(byName)) {
     const childRel = rel ? `${rel}/${name}` : name;
     const abs = join(uDir, name);
@@ -160,8 +162,9 @@ export function layerTar(
           if ((info.nlink ?? 1) > 1) links.set(id, c.rel);
           await addFile(pack, { ...header, size: info.size }, c.abs!);
         } else if (info.isDirectory) await addEntry(pack, { ...header, type: "directory" });
-        else if (info.isSymlink) await addEntry(pack, { ...header, type: "symlink", linkname: await Deno.readLink(c.abs!) });
-        else if (info.isFifo) await addEntry(pack, { ...header, type: "fifo" });
+        else if (info.isSymlink) {
+          await addEntry(pack, { ...header, type: "symlink", linkname: await Deno.readLink(c.abs!) });
+        } else if (info.isFifo) await addEntry(pack, { ...header, type: "fifo" });
         else if (info.isCharDevice || info.isBlockDevice) {
           const rdev = info.rdev ?? 0;
           await addEntry(pack, {

@@ -2,10 +2,15 @@ import { TsbuildError } from "../errors.ts";
 
 /** A blob did not match the digest or size its descriptor promised (corrupt download, wrong registry answer). */
 export class DigestMismatchError extends TsbuildError {
-  constructor(readonly expected: { digest?: string; size?: number }, readonly actual: { digest: string; size: number }) {
+  constructor(
+    readonly expected: { digest?: string; size?: number },
+    readonly actual: { digest: string; size: number },
+  ) {
     super(
       `content verification failed: expected ${expected.digest ?? "any digest"}` +
-        `${expected.size !== undefined ? ` (${expected.size} bytes)` : ""}, got ${actual.digest} (${actual.size} bytes)`,
+        `${
+          expected.size !== undefined ? ` (${expected.size} bytes)` : ""
+        }, got ${actual.digest} (${actual.size} bytes)`,
     );
   }
 }

@@ -259,7 +259,9 @@ async function decompressed(
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  if (head[0] === 0x1f && head[1] === 0x8b) return rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    return rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+  }
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
     throw new LayerApplyError(`layer ${layer.digest} is zstd-compressed, which tsbuild cannot unpack yet`);
   }

@@ -185,7 +185,9 @@ for (const kind of order) {
       // fuse-overlayfs reports the link count of a hardlink that copy-up split across layers (bin/tool, hl) from its
       // own inode table, not the tree's, so for it the comparison leaves link counts out.
       const links = (t: Record<string, string>) =>
-        kind === "fuse-overlayfs" ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.replace(/ n\d+ /, " ")])) : t;
+        kind === "fuse-overlayfs"
+          ? Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.replace(/ n\d+ /, " ")]))
+          : t;
       const expected = links(await tree(r));
 
       const { name, layer, empty } = await store.commit(active);
@@ -353,7 +355,11 @@ for (const kind of order) {
           { name: "hl", type: "link", linkname: "evil/secret" },
         ]);
         await assertRejects(() => store.unpack([hardlink]), LayerApplyError, "hl");
-        const traverse = await addLayer(store, [{ name: "hl", type: "link", linkname: `../../../..${outside}/secret` }]);
+        const traverse = await addLayer(store, [{
+          name: "hl",
+          type: "link",
+          linkname: `../../../..${outside}/secret`,
+        }]);
         await assertRejects(() => store.unpack([traverse]), LayerApplyError);
         assertEquals((await Deno.lstat(join(outside, "secret"))).nlink, 1);
         assertEquals(await Deno.readTextFile(join(outside, "secret")), "secret");

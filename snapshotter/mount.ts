@@ -8,7 +8,11 @@ export interface Mount {
 }
 
 /** Runs a helper program, returning its stdout, or throws `MountError` with its stderr. */
-export async function run(cmd: string, args: string[], opts: { cwd?: string; stdin?: Uint8Array; ignoreStatus?: boolean } = {}): Promise<string> {
+export async function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; stdin?: Uint8Array; ignoreStatus?: boolean } = {},
+): Promise<string> {
   const child = new Deno.Command(cmd, {
     args,
     cwd: opts.cwd,

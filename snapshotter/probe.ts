@@ -19,7 +19,11 @@ async function tryOverlay(dir: string, kind: "overlay" | "fuse-overlayfs"): Prom
   try {
     for (const d of ["lower", "upper", "work", "merged"]) await Deno.mkdir(join(base, d), { recursive: true });
     await Deno.writeTextFile(join(base, "lower", "f"), "probe");
-    const options = [`lowerdir=${join(base, "lower")}`, `upperdir=${join(base, "upper")}`, `workdir=${join(base, "work")}`];
+    const options = [
+      `lowerdir=${join(base, "lower")}`,
+      `upperdir=${join(base, "upper")}`,
+      `workdir=${join(base, "work")}`,
+    ];
     const m: Mount = kind === "overlay"
       ? { type: "overlay", source: "overlay", options: [...options, ...(inUserNamespace() ? ["userxattr"] : [])] }
       : { type: "fuse3.fuse-overlayfs", source: "overlay", options };

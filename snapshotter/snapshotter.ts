@@ -59,7 +59,9 @@ export class DirSnapshotter implements Snapshotter {
         m.overlayXattr ??= mode;
         if (m.overlayXattr !== mode) {
           throw new SnapshotError(
-            `this store's overlay snapshots were made ${m.overlayXattr === "user" ? "in a user namespace" : "as real root"}` +
+            `this store's overlay snapshots were made ${
+              m.overlayXattr === "user" ? "in a user namespace" : "as real root"
+            }` +
               ` and cannot be used ${mode === "user" ? "rootless" : "as real root"}: use a separate store (--root)`,
           );
         }
@@ -138,7 +140,9 @@ export class DirSnapshotter implements Snapshotter {
       const r = m.snapshots[key];
       if (!r) throw new SnapshotError(`snapshot ${JSON.stringify(key)} does not exist`);
       const child = Object.entries(m.snapshots).find(([, c]) => c.parent === key);
-      if (child) throw new SnapshotError(`snapshot ${JSON.stringify(key)} is the parent of ${JSON.stringify(child[0])}`);
+      if (child) {
+        throw new SnapshotError(`snapshot ${JSON.stringify(key)} is the parent of ${JSON.stringify(child[0])}`);
+      }
       delete m.snapshots[key];
       return r;
     });
@@ -147,7 +151,9 @@ export class DirSnapshotter implements Snapshotter {
     });
   }
 
-  async stat(key: string): Promise<{ name: string; parent?: string; kind: "active" | "view" | "committed" } | undefined> {
+  async stat(
+    key: string,
+  ): Promise<{ name: string; parent?: string; kind: "active" | "view" | "committed" } | undefined> {
     const r = (await this.meta.read()).snapshots[key];
     return r && { name: key, parent: r.parent, kind: r.kind };
   }

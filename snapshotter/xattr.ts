@@ -61,9 +61,7 @@ export async function readXattrs(dir: string): Promise<Map<string, Record<string
     } else if (current && line.includes("=")) {
       const i = line.indexOf("=");
       const v = line.slice(i + 1);
-      current[line.slice(0, i)] = v.startsWith("0s")
-        ? fromBase64(v.slice(2))
-        : enc.encode(v.replace(/^"|"$/g, ""));
+      current[line.slice(0, i)] = v.startsWith("0s") ? fromBase64(v.slice(2)) : enc.encode(v.replace(/^"|"$/g, ""));
     }
   }
   return result;
