@@ -9,6 +9,7 @@ import { hostPlatform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
 import { CacheStore, ImageSource, Solver } from "../solver/mod.ts";
 import { imageConfig, pushImage, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
+import { SshAgentServer } from "../ssh/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
@@ -72,6 +73,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       noCacheStages.add(s.index);
     }
   }
+  const sshAgents = await startSshAgents(req);
   const solver = new Solver(graph, {
     storeRoot: req.storeRoot,
     layers,
@@ -81,13 +83,14 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     cache: new CacheStore(req.storeRoot),
     progress: req.progress,
     secrets: req.secrets,
+    sshAgents: sshAgents.agents,
     noCacheStages,
     maxParallelism: req.maxParallelism,
     signal: req.signal,
     dockerfileSource: text,
     explain: req.explain,
   });
-  const results = await solver.solveTarget();
+  const results = await solver.solveTarget().finally(() => sshAgents.close());
   const stage = graph.stages[graph.target];
   const root = results.get(stage.root);
   if (!root || root.kind !== "fs") throw new TsbuildError("internal: target stage did not produce a filesystem");
@@ -138,4 +141,26 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     }, null, 2));
   }
   return { manifestDigest: image.manifestDesc.digest, configDigest: image.manifest.config.digest };
+}
+
+/** Starts one agent per `--ssh` id in a private temp dir; `close()` stops them and removes the dir. */
+async function startSshAgents(req: BuildRequest): Promise<{ agents: Map<string, SshAgentServer>; close(): Promise<void> }> {
+  const agents = new Map<string, SshAgentServer>();
+  if (!req.ssh?.length) return { agents, close: () => Promise.resolve() };
+  // Short path under the temp dir: unix socket paths are limited to 108 bytes, store paths can be long.
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-ssh-" });
+  const close = async () => {
+    for (const a of agents.values()) await a.close().catch(() => {});
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    for (const spec of req.ssh) {
+      if (agents.has(spec.id)) throw new TsbuildError(`--ssh ${spec.id} is given more than once`);
+      agents.set(spec.id, await SshAgentServer.start(spec, dir));
+    }
+  } catch (e) {
+    await close();
+    throw e;
+  }
+  return { agents, close };
 }

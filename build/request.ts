@@ -1,5 +1,6 @@
 import type { Platform } from "../oci/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
+import type { SshSpec } from "../ssh/mod.ts";
 
 /** One `--output`. */
 export type OutputSpec =
@@ -26,6 +27,8 @@ export interface BuildRequest {
   storeRoot: string;
   progress: ProgressSink;
   secrets: Map<string, Uint8Array>;
+  /** `--ssh` flags: agents served for RUN `--mount=type=ssh` during the build (absent = none). */
+  ssh?: SshSpec[];
   format: "oci" | "docker";
   sourceDateEpoch?: number;
   iidFile?: string;

@@ -2,6 +2,7 @@ import { build } from "../build/mod.ts";
 import { createProgress } from "../progress/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { parseBuildFlags } from "./build_flags.ts";
+import { parseSshSpec } from "../ssh/mod.ts";
 
 /** Reads all of stdin (for `-f -`). */
 async function readStdin(): Promise<string> {
@@ -49,6 +50,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       storeRoot: flags.root,
       progress,
       secrets,
+      ssh: flags.ssh.map(parseSshSpec),
       format: flags.format,
       sourceDateEpoch: flags.sourceDateEpoch,
       iidFile: flags.iidFile,

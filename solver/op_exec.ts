@@ -10,6 +10,9 @@ import { materializeLocal } from "./op_file.ts";
 /** A required secret that was not given with `--secret`. */
 export class MissingSecretError extends TsbuildError {}
 
+/** A required SSH mount whose id was not given with `--ssh`. */
+export class MissingSshError extends TsbuildError {}
+
 /**
  * One RUN: a writable snapshot on the input, the step's mounts resolved to host paths, runc, then the diff
  * committed as a layer. Everything mounted for the step is released on every path out.
@@ -29,6 +32,7 @@ export async function runExec(
     active = await deps.layers.prepareMounted(parent);
     const env = [...v.env];
     const mounts: RunMount[] = [];
+    let sshCount = 0;
     for (const m of v.mounts) {
       switch (m.type) {
         case "bind": {
@@ -70,8 +74,27 @@ export async function runExec(
           }
           break;
         }
-        case "ssh":
-          throw new TsbuildError("RUN --mount=type=ssh is not available yet in this build of tsbuild");
+        case "ssh": {
+          const target = m.target ?? `/run/buildkit/ssh_agent.${sshCount}`;
+          sshCount++;
+          const agent = deps.sshAgents?.get(m.id);
+          if (!agent) {
+            if (m.required) {
+              throw new MissingSshError(
+                `RUN --mount=type=ssh,id=${m.id}: no SSH agent or key was given for id "${m.id}": pass --ssh ${m.id}` +
+                  ` (forwards $SSH_AUTH_SOCK) or --ssh ${m.id}=KEYFILE`,
+              );
+            }
+            break;
+          }
+          // A socket of its own per mount, so this RUN's uid/gid/mode apply to it alone; it lives outside the rootfs.
+          const sock = await agent.listen({ uid: m.uid, gid: m.gid, mode: m.mode });
+          cleanups.push(() => sock.close());
+          mounts.push({ type: "bind", source: sock.path, target, readonly: true });
+          // As BuildKit: the first ssh mount is the default agent, unless the step set SSH_AUTH_SOCK itself.
+          if (!env.some((e) => e.startsWith("SSH_AUTH_SOCK="))) env.push(`SSH_AUTH_SOCK=${target}`);
+          break;
+        }
       }
     }
     const tail: string[] = [];

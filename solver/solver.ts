@@ -12,6 +12,7 @@ import { runExec } from "./op_exec.ts";
 import { runFileOp } from "./op_file.ts";
 import { stepNames } from "./step_names.ts";
 import { TsbuildError } from "../errors.ts";
+import type { SshAgentServer } from "../ssh/mod.ts";
 
 /** A filesystem state: the full layer chain, and whether the step that made it added nothing. */
 export interface FsResult {
@@ -43,6 +44,8 @@ export interface SolverDeps {
   cache: CacheStore;
   progress: ProgressSink;
   secrets: Map<string, Uint8Array>;
+  /** One agent per `--ssh` id, for RUN `--mount=type=ssh` (never part of a cache key). */
+  sshAgents?: Map<string, SshAgentServer>;
   /** Stage indexes whose steps must not be read from the cache (`--no-cache` = all). */
   noCacheStages: Set<number>;
   maxParallelism: number;

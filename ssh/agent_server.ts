@@ -23,6 +23,13 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
+/** One listening socket file of an agent. */
+export interface AgentSocket {
+  readonly path: string;
+  /** Stops this socket only (the agent keeps serving its others) and removes the file. */
+  close(): Promise<void>;
+}
+
 type Backend = { kind: "keys"; keys: AgentKey[] } | { kind: "proxy"; socket: string };
 
 /**
@@ -35,12 +42,16 @@ export class SshAgentServer {
   /** The first socket, owned by the build process with mode 0600. */
   readonly socketPath: string;
   #backend: Backend;
-  #servers: NetServer[] = [];
+  #dir: string;
+  #count = 0;
+  #servers = new Set<NetServer>();
+  #closers = new Map<NetServer, () => Promise<void>>();
   #conns = new Set<NetSocket>();
 
-  private constructor(id: string, socketPath: string, backend: Backend) {
+  private constructor(id: string, dir: string, backend: Backend) {
     this.id = id;
-    this.socketPath = socketPath;
+    this.#dir = dir;
+    this.socketPath = `${dir}/agent-${id}.sock`;
     this.#backend = backend;
   }
 
@@ -65,32 +76,44 @@ export class SshAgentServer {
       if (keys.length === 0) throw new SshError(`--ssh ${flag}: no private key found in ${spec.paths.join(", ")}`);
       backend = { kind: "keys", keys };
     }
-    const server = new SshAgentServer(spec.id, `${dir}/agent-${spec.id}.sock`, backend);
-    await server.listen(server.socketPath, { uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 });
+    const server = new SshAgentServer(spec.id, dir, backend);
+    await server.listen({ uid: Deno.uid() ?? 0, gid: Deno.gid() ?? 0, mode: 0o600 }, server.socketPath);
     return server;
   }
 
   /**
-   * Listens on one more socket file serving the same agent, owned and moded for a RUN's user. A RUN gets its own
-   * socket so one mount's uid/mode never loosens another's.
+   * Listens on one more socket file serving the same agent, owned and moded for a RUN's user (default: a fresh
+   * name in the agent's dir). A RUN gets its own socket so one mount's uid/mode never loosens another's.
    */
-  async listen(path: string, owner: SocketOwner): Promise<void> {
+  async listen(owner: SocketOwner, path = `${this.#dir}/run-${++this.#count}.sock`): Promise<AgentSocket> {
     const server = net.createServer((conn) => this.#serve(conn));
     await new Promise<void>((resolve, reject) => {
       server.once("error", (e: Error) => reject(new SshError(`ssh agent ${this.id}: cannot listen on ${path}: ${e.message}`, { cause: e })));
       server.listen(path, () => resolve());
     });
-    this.#servers.push(server);
-    await Deno.chown(path, owner.uid, owner.gid);
-    await Deno.chmod(path, owner.mode & 0o777);
+    this.#servers.add(server);
+    const close = async () => {
+      if (!this.#servers.delete(server)) return;
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await Deno.remove(path).catch(() => {});
+    };
+    try {
+      await Deno.chown(path, owner.uid, owner.gid);
+      await Deno.chmod(path, owner.mode & 0o777);
+    } catch (e) {
+      await close();
+      throw new SshError(`ssh agent ${this.id}: cannot give ${path} to ${owner.uid}:${owner.gid}: ${(e as Error).message}`, { cause: e });
+    }
+    this.#closers.set(server, close);
+    return { path, close };
   }
 
   /** Stops listening, drops open connections and removes the socket files. */
   async close(): Promise<void> {
     for (const c of this.#conns) c.destroy();
     this.#conns.clear();
-    const servers = this.#servers.splice(0);
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+    await Promise.all([...this.#closers.values()].map((close) => close()));
+    this.#closers.clear();
   }
 
   #serve(conn: NetSocket): void {

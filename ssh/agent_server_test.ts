@@ -111,10 +111,16 @@ Deno.test("extra sockets get the mount's owner and mode, and close removes the l
     const key = await makeKey(`${dir}/id`);
     const agent = await SshAgentServer.start({ id: "default", paths: [key] }, dir);
     try {
-      await agent.listen(`${dir}/run.sock`, { uid: 1234, gid: 5678, mode: 0o660 });
-      const st = await Deno.stat(`${dir}/run.sock`);
+      const run = await agent.listen({ uid: 1234, gid: 5678, mode: 0o660 });
+      const st = await Deno.stat(run.path);
       assertEquals([st.uid, st.gid, st.mode! & 0o777], [1234, 5678, 0o660]);
-      assertStringIncludes(await sh("ssh-add", ["-l"], { SSH_AUTH_SOCK: `${dir}/run.sock` }), "ED25519");
+      assertStringIncludes(await sh("ssh-add", ["-l"], { SSH_AUTH_SOCK: run.path }), "ED25519");
+      // A second RUN's socket is independent: closing it leaves the first one and the agent's own serving.
+      const other = await agent.listen({ uid: 0, gid: 0, mode: 0o600 });
+      assert(other.path !== run.path);
+      await other.close();
+      assert(!(await Deno.stat(other.path).then(() => true, () => false)), "a closed socket's file is removed");
+      assertStringIncludes(await sh("ssh-add", ["-l"], { SSH_AUTH_SOCK: run.path }), "ED25519");
     } finally {
       await agent.close();
     }

@@ -8,12 +8,13 @@
  * import { parseSshSpec, SshAgentServer } from "./mod.ts";
  * const dir = await Deno.makeTempDir();
  * const agent = await SshAgentServer.start(parseSshSpec(`default=${Deno.env.get("HOME")}/.ssh/id_ed25519`), dir);
- * await agent.listen(`${dir}/for-run.sock`, { uid: 1000, gid: 1000, mode: 0o600 });
- * // ... bind `${dir}/for-run.sock` into the container, SSH_AUTH_SOCK pointing at it ...
+ * const sock = await agent.listen({ uid: 1000, gid: 1000, mode: 0o600 });
+ * // ... bind sock.path into the container, SSH_AUTH_SOCK pointing at its target ...
+ * await sock.close();
  * await agent.close();
  * ```
  * @module
  */
 export { SshError } from "./errors.ts";
 export { type SshSpec, parseSshSpec } from "./spec.ts";
-export { type SocketOwner, SshAgentServer } from "./agent_server.ts";
+export { type AgentSocket, type SocketOwner, SshAgentServer } from "./agent_server.ts";
