@@ -67,7 +67,7 @@ const extract = tar.extract();
 const seen: string[] = [];
 extract.on("entry", (header, stream, next) => {
   const chunks: Uint8Array[] = [];
-  stream.on("data", (c: Uint8Array) => chunks.push(c));
+  stream.on("data", (c) => chunks.push(c as Uint8Array));
   stream.on("end", () => {
     seen.push(`${header.name}=${dec.decode(new Uint8Array(chunks.flatMap((c) => [...c])))}`);
     next();
