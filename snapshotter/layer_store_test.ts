@@ -265,6 +265,50 @@ for (const kind of order) {
       assertEquals(plain.layer.digest, plain.layer.diffID);
     }));
 
+  test("layers written by GNU tar apply, and GNU tar extracts our layers to the same tree", () =>
+    withStore(kind, async (store) => {
+      const src = await Deno.makeTempDir({ prefix: "tsbuild-gnutar-" });
+      const out = await Deno.makeTempDir({ prefix: "tsbuild-gnutar-out-" });
+      try {
+        await Deno.mkdir(join(src, "usr/bin"), { recursive: true });
+        await Deno.writeTextFile(join(src, "usr/bin/su"), "su");
+        await Deno.chmod(join(src, "usr/bin/su"), 0o4755);
+        await Deno.link(join(src, "usr/bin/su"), join(src, "usr/bin/su-link"));
+        await Deno.symlink("../bin/su", join(src, "usr/bin/rel"));
+        await Deno.writeTextFile(join(src, "usr/" + "n".repeat(150)), "long");
+        await Deno.writeTextFile(join(src, "usr/naïve-日本"), "utf8");
+        await Deno.mkdir(join(src, "var/empty"), { recursive: true });
+        await Deno.chown(join(src, "var/empty"), 33, 33);
+        await Deno.chmod(join(src, "var/empty"), 0o1733);
+        const expected = await tree(src);
+        const gnu = await new Deno.Command("tar", {
+          args: ["--format=posix", "--numeric-owner", "-C", src, "-cf", "-", "."],
+          stdout: "piped",
+        }).output();
+        assert(gnu.success, "GNU tar ran");
+        const { digest, size } = await store.content.writeBytes(gnu.stdout);
+        const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar", digest, size, diffID: digest };
+        const name = await store.unpack([layer]);
+        const v = await store.viewMounted(name);
+        try {
+          assertEquals(await tree(v.rootfs), expected);
+        } finally {
+          await v.release();
+        }
+        const active = await store.prepareMounted(undefined);
+        await new Deno.Command("cp", { args: ["-a", `${src}/.`, active.rootfs] }).output();
+        const ours = await store.commit(active);
+        const x = await new Deno.Command("tar", {
+          args: ["-xzf", store.content.path(ours.layer.digest), "-C", out, "--numeric-owner", "--same-owner", "-p"],
+        }).output();
+        assert(x.success, new TextDecoder().decode(x.stderr));
+        assertEquals(await tree(out), expected);
+      } finally {
+        await Deno.remove(src, { recursive: true });
+        await Deno.remove(out, { recursive: true });
+      }
+    }));
+
   test("the Snapshotter keeps containerd's rules for keys, parents and kinds", () =>
     withStore(kind, async (store) => {
       const sn = store.snapshotter;
