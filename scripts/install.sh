@@ -12,9 +12,11 @@ fi
 
 # Debian packages: the runtime (runc, newuidmap, fuse-overlayfs for kernels without unprivileged overlay), the
 # tools tests check images with (docker-registry, skopeo, umoci, busybox-static), attr (getfattr for overlay
-# xattrs), openssl and python3 (TLS certificates and bcrypt htpasswd entries in test/util).
-packages=(runc uidmap docker-registry busybox-static skopeo umoci fuse-overlayfs attr util-linux openssl python3 git
-  ca-certificates tar)
+# xattrs), openssl and python3 (TLS certificates and bcrypt htpasswd entries in test/util), the decompressors ADD
+# and layer import shell out to (gzip, xz-utils, zstd), openssh-client/-server (RUN --mount=type=ssh tests start a
+# private sshd and ssh-agent), git (ADD of git URLs, test/util), procps and curl (scripts).
+packages=(runc uidmap docker-registry busybox-static skopeo umoci fuse-overlayfs fuse3 attr util-linux openssl python3
+  git ca-certificates tar gzip xz-utils zstd openssh-client openssh-server procps curl)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
