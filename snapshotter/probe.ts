@@ -1,6 +1,7 @@
 import { join } from "./path.ts";
 import type { SnapshotterKind } from "./meta.ts";
 import { inUserNamespace, type Mount, mountAt, unmount } from "./mount.ts";
+import { overlayFeatureOptions } from "./snapshotter.ts";
 
 /**
  * Finds the best snapshotter that works here by trying it: kernel overlay, then fuse-overlayfs, then native copies.
@@ -25,7 +26,7 @@ async function tryOverlay(dir: string, kind: "overlay" | "fuse-overlayfs"): Prom
       `workdir=${join(base, "work")}`,
     ];
     const m: Mount = kind === "overlay"
-      ? { type: "overlay", source: "overlay", options: [...options, ...(inUserNamespace() ? ["userxattr"] : [])] }
+      ? { type: "overlay", source: "overlay", options: [...options, ...overlayFeatureOptions(inUserNamespace())] }
       : { type: "fuse3.fuse-overlayfs", source: "overlay", options };
     await mountAt(m, merged, base);
     mounted = true;

@@ -106,7 +106,7 @@ export class DirSnapshotter implements Snapshotter {
 
   #overlay(options: string[]): Mount {
     if (this.kind === "fuse-overlayfs") return { type: "fuse3.fuse-overlayfs", source: "overlay", options };
-    return { type: "overlay", source: "overlay", options: [...options, ...(this.#userxattr ? ["userxattr"] : [])] };
+    return { type: "overlay", source: "overlay", options: [...options, ...overlayFeatureOptions(this.#userxattr)] };
   }
 
   /** `fs` dirs of `parent` and its ancestors, nearest first (overlay's lowerdir order); native needs only the first. */
@@ -200,4 +200,13 @@ export class DirSnapshotter implements Snapshotter {
       return dead;
     });
   }
+}
+
+/**
+ * Overlay features a diff of the upper dir cannot read are switched off whatever the kernel's defaults: metacopy
+ * (a chmod would leave a data-less upper file), redirect_dir (a renamed dir would only point at its lower) and the
+ * inode index. In a user namespace `userxattr` already forbids metacopy and redirects, and rejects `redirect_dir=off`.
+ */
+export function overlayFeatureOptions(userxattr: boolean): string[] {
+  return userxattr ? ["userxattr", "index=off", "metacopy=off"] : ["index=off", "metacopy=off", "redirect_dir=off"];
 }
