@@ -21,9 +21,11 @@ export async function pushDebianImage(registryHost: string, repo = "debian", tag
 
 /** The cached OCI layout (tag `latest`) of the Debian image, debootstrapping it on first use. */
 export async function debianLayout(): Promise<string> {
+  const name = `debian-${SUITE}-minbase-${INCLUDE.slice().sort().join("+")}`;
+  // A layout root made earlier is readable by everyone, so the unprivileged test user reuses it too.
+  for (const d of CACHE_DIRS()) if (await exists(`${d}/${name}/index.json`)) return `${d}/${name}`;
   const cacheRoot = await cacheDir();
-  const dir = `${cacheRoot}/debian-${SUITE}-minbase-${INCLUDE.slice().sort().join("+")}`;
-  if (await exists(`${dir}/index.json`)) return dir;
+  const dir = `${cacheRoot}/${name}`;
 
   const work = await Deno.makeTempDir({ dir: cacheRoot, prefix: "build-" });
   try {
@@ -101,8 +103,10 @@ async function mirror(): Promise<string> {
   return "http://deb.debian.org/debian";
 }
 
+const CACHE_DIRS = () => ["/var/cache/tsbuild-test", `${Deno.env.get("TMPDIR") ?? "/tmp"}/tsbuild-fixtures`];
+
 async function cacheDir(): Promise<string> {
-  for (const d of ["/var/cache/tsbuild-test", `${Deno.env.get("TMPDIR") ?? "/tmp"}/tsbuild-fixtures`]) {
+  for (const d of CACHE_DIRS()) {
     try {
       await Deno.mkdir(d, { recursive: true });
       const probe = await Deno.makeTempFile({ dir: d });
