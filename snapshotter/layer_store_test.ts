@@ -481,3 +481,34 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "commit and unpack stream: memory does not grow with the layer (128 MiB incompressible file)",
+  sanitizeResources: false,
+  fn: async () => {
+    const root = await Deno.makeTempDir({ prefix: "tsbuild-mem-" });
+    try {
+      const store = await LayerStore.open(root);
+      const active = await store.prepareMounted(undefined);
+      const f = await Deno.open(join(active.rootfs, "big"), { write: true, create: true });
+      const chunk = crypto.getRandomValues(new Uint8Array(65536));
+      for (let i = 0; i < 2048; i++) await f.write(chunk);
+      f.close();
+      const before = Deno.memoryUsage().rss;
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, Deno.memoryUsage().rss)), 5);
+      try {
+        const { layer, name } = await store.commit(active);
+        assert(layer.size > 128 << 20, "incompressible data stays big");
+        await store.snapshotter.remove(name);
+        assertEquals(await store.unpack([layer]), name);
+      } finally {
+        clearInterval(sampler);
+      }
+      peak = Math.max(peak, Deno.memoryUsage().rss);
+      assert(peak - before < 64 << 20, `rss grew by ${((peak - before) / 2 ** 20).toFixed(1)} MiB`);
+    } finally {
+      await Deno.remove(root, { recursive: true });
+    }
+  },
+});
