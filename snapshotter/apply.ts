@@ -35,15 +35,27 @@ export async function applyLayer(
   const label = opts.label ?? "layer";
   const hash = sha256();
   const extract = tar.extract();
+  const reader = tarStream.getReader();
   const pump = (async () => {
     try {
-      for await (const chunk of tarStream) {
-        hash.update(chunk);
-        if (!extract.write(chunk)) await new Promise<void>((r) => extract.once("drain", () => r()));
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        hash.update(value);
+        if (extract.destroyed) break;
+        if (!extract.write(value)) {
+          // "close" too: a failed extraction destroys the extractor, which then never drains.
+          await new Promise<void>((r) => {
+            extract.once("drain", () => r());
+            extract.once("close", () => r());
+          });
+        }
       }
-      extract.end(undefined);
+      if (!extract.destroyed) extract.end(undefined);
     } catch (e) {
       extract.destroy(e as Error);
+    } finally {
+      if (extract.destroyed) await reader.cancel().catch(() => {});
     }
   })();
 
@@ -51,6 +63,7 @@ export async function applyLayer(
   const dirTimes: { path: string; mtime: Date }[] = [];
   const xattrs: XattrSet[] = [];
   let entries = 0;
+  let completed = false;
   try {
     for await (const entry of extract) {
       const h = entry.header;
@@ -65,10 +78,12 @@ export async function applyLayer(
       }
       entry.resume(); // drain what applyEntry did not read (links, dirs) so the next header comes
     }
+    completed = true;
   } catch (e) {
     if (e instanceof LayerApplyError) throw e;
     throw new LayerApplyError(`${label}: corrupt layer archive: ${(e as Error).message}`, { cause: e });
   } finally {
+    if (!completed && !extract.destroyed) extract.destroy();
     await pump;
   }
   if (xattrs.length > 0) {

@@ -1,4 +1,5 @@
-import { assert, assertEquals } from "../test/util/assert.ts";
+import { assert, assertEquals, assertRejects } from "../test/util/assert.ts";
+import { LayerApplyError } from "./errors.ts";
 import { tarBytes } from "../test/util/layer_tar.ts";
 import { applyLayer } from "./apply.ts";
 import { sha256Digest } from "./content_store.ts";
@@ -54,6 +55,24 @@ Deno.test("an opaque marker hides lower entries but keeps what the same layer wr
     await applyLayer(ReadableStream.from([tar]), root);
     assertEquals([...Deno.readDirSync(join(root, "d"))].map((e) => e.name).sort(), ["later", "mine"]);
     assert([...Deno.readDirSync(root)].some((e) => e.name === "d"), "a `.wh..` whiteout never removes the root");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
+});
+
+Deno.test("a bad entry early in a big layer fails promptly instead of stalling the stream", async () => {
+  const root = await Deno.makeTempDir({ prefix: "tsbuild-apply-" });
+  try {
+    const tar = await tarBytes([
+      { name: "hl", type: "link", linkname: "missing" },
+      { name: "big", data: "x".repeat(16 << 20) },
+    ]);
+    const chunks = Array.from({ length: tar.length / 65536 + 1 }, (_, i) => tar.subarray(i * 65536, (i + 1) * 65536));
+    await assertRejects(() => applyLayer(ReadableStream.from(chunks), root), LayerApplyError, "hl");
+    await assertRejects(
+      () => applyLayer(ReadableStream.from([tar.subarray(0, 700)]), root),
+      LayerApplyError,
+    );
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -211,7 +211,13 @@ async function addFile(pack: tar.Pack, header: tar.Header, path: string): Promis
   try {
     // Stream the file in chunks, waiting for the tar to drain: memory stays flat whatever the layer size.
     for await (const chunk of file.readable) {
-      if (!sink.write(chunk)) await new Promise<void>((r) => sink.once("drain", () => r()));
+      if (!sink.write(chunk)) {
+        await new Promise<void>((r) => {
+          sink.once("drain", () => r());
+          sink.once("close", () => r()); // the pack was destroyed (the reader gave up): stop waiting
+        });
+        if (sink.destroyed) break;
+      }
     }
     sink.end(undefined);
   } catch (e) {
