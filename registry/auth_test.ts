@@ -42,6 +42,10 @@ Deno.test("htpasswd Basic auth over TLS with a CA file: login, push, pull; clear
     assertStringIncludes(anon.message, `${reg.host}`);
     assertStringIncludes(anon.message, `tsbuild login ${reg.host}`);
 
+    const checker = client(cfgDir);
+    await assertRejects(() => checker.checkCredentials(reg.host, "alice", "wrong"), RegistryError, "refused the username or password");
+    await checker.checkCredentials(reg.host, "alice", "wonder");
+
     await login(reg.host, "alice", "wrong", { dir: cfgDir });
     await assertRejects(() => pushTestImage(client(cfgDir), ref, img), RegistryError, "authentication required");
 
@@ -171,6 +175,9 @@ Deno.test("Bearer tokens: anonymous pull, push with credentials, one token per s
       front.tokenRequests.includes("alice repository:team/copy:pull,push repository:team/app:pull"),
       front.tokenRequests.join("\n"),
     );
+
+    await alice.checkCredentials(front.host, "alice", "wonder");
+    await assertRejects(() => alice.checkCredentials(front.host, "alice", "nope"), RegistryError, "token server");
 
     // Wrong stored password: the token server refuses and the message says what to do.
     await login(front.host, "alice", "nope", { dir: cfgDir });

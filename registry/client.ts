@@ -13,6 +13,7 @@ import {
 import { startUpload, uploadSession } from "./blob_upload.ts";
 import { verifyingBlobStream } from "./blob_reader.ts";
 import { digestOf } from "./digest.ts";
+import { normalizeRegistryHost } from "./docker_config.ts";
 import { RegistryError } from "./errors.ts";
 import { RegistryHttp, TransientError } from "./http.ts";
 import { makeReference, type Reference } from "./reference.ts";
@@ -41,11 +42,13 @@ const MAX_MANIFEST = 4 << 20;
 
 /** A client for the OCI distribution API (pull, push, auth, mirrors); see the module doc of `mod.ts`. */
 export class RegistryClient {
+  #opts: RegistryOptions;
   #http: RegistryHttp;
   #mirrors: Record<string, string[]>;
   #chunkSize: number;
 
   constructor(opts: RegistryOptions = {}) {
+    this.#opts = opts;
     this.#http = new RegistryHttp(opts);
     this.#mirrors = opts.mirrors ?? {};
     this.#chunkSize = opts.chunkSize ?? 8 << 20;
@@ -54,6 +57,27 @@ export class RegistryClient {
   /** Releases the HTTP client (only needed with `caFile`). */
   close(): void {
     this.#http.close();
+  }
+
+  /**
+   * Checks credentials against a registry (`GET /v2/`, answering its challenge with them) as `docker login` does
+   * before storing them; throws a RegistryError when the registry or its token server refuses them.
+   */
+  async checkCredentials(registry: string, user: string, password: string): Promise<void> {
+    const host = normalizeRegistryHost(registry);
+    const http = new RegistryHttp({ ...this.#opts, retries: this.#opts.retries ?? 1, credentials: () => Promise.resolve({ username: user, password }) });
+    try {
+      const what = `logging in as ${user}`;
+      const res = await http.retry(() => http.request(host, { method: "GET", path: "/v2/", scopes: [], what }));
+      if (res.status === 401) {
+        await res.body?.cancel();
+        throw new RegistryError(`${host}: ${what}: the registry refused the username or password`, { status: 401 });
+      }
+      if (!res.ok) await http.fail(host, res, what);
+      await res.body?.cancel();
+    } finally {
+      http.close();
+    }
   }
 
   /** Hosts to pull from: mirrors first, then the origin. */

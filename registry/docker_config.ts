@@ -46,6 +46,12 @@ async function readConfig(dir: string): Promise<DockerConfigFile> {
   }
 }
 
+/** The host a user may name in several ways (`https://index.docker.io/v1/`, `index.docker.io`, `docker.io`). */
+export function normalizeRegistryHost(registry: string): string {
+  const host = registry.trim().replace(/^https?:\/\//, "").replace(/\/.*$/, "");
+  return ["index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"].includes(host) ? DOCKER_HUB : host;
+}
+
 /** Docker's server-address key for a registry host. */
 function configKey(registry: string): string {
   return registry === DOCKER_HUB ? HUB_KEY : registry;
@@ -82,6 +88,7 @@ async function credentialHelper(helper: string, action: string, input: string): 
 
 /** Looks a registry's credentials up in docker's config (credHelpers, then credsStore, then `auths`). */
 export async function getCredentials(registry: string, dir?: string): Promise<Credentials | undefined> {
+  registry = normalizeRegistryHost(registry);
   const cfg = await readConfig(dockerConfigDir(dir));
   const key = configKey(registry);
   const helper = cfg.credHelpers?.[key] ?? cfg.credHelpers?.[registry] ?? cfg.credsStore;
@@ -122,6 +129,7 @@ async function writeConfig(dir: string, cfg: DockerConfigFile): Promise<void> {
  * base64 `auth` entry in `config.json`. Does not contact the registry.
  */
 export async function login(registry: string, user: string, password: string, opts: { dir?: string } = {}): Promise<void> {
+  registry = normalizeRegistryHost(registry);
   const dir = dockerConfigDir(opts.dir);
   const cfg = await readConfig(dir);
   const key = configKey(registry);
@@ -138,6 +146,7 @@ export async function login(registry: string, user: string, password: string, op
 
 /** Removes stored credentials (from the helper too); true when there was something to remove. */
 export async function logout(registry: string, opts: { dir?: string } = {}): Promise<boolean> {
+  registry = normalizeRegistryHost(registry);
   const dir = dockerConfigDir(opts.dir);
   const cfg = await readConfig(dir);
   const key = configKey(registry);

@@ -14,6 +14,7 @@ Deno.test("login writes docker's base64 auth entry, getCredentials reads it back
     assertEquals((await Deno.stat(`${dir}/config.json`)).mode! & 0o777, 0o600);
     assertEquals(await getCredentials("127.0.0.1:5000", dir), { username: "alice", password: "s3cr:et" });
     assertEquals(await getCredentials("docker.io", dir), { username: "bob", password: "pw" });
+    assertEquals(await getCredentials("https://index.docker.io/v1/", dir), { username: "bob", password: "pw" });
     assertEquals(await getCredentials("other.io", dir), { username: "o", password: "p" });
     assertEquals(await getCredentials("nowhere.io", dir), undefined);
     assertEquals(await logout("127.0.0.1:5000", { dir }), true);

@@ -1,5 +1,5 @@
 import { Authenticator } from "./auth.ts";
-import { getCredentials } from "./docker_config.ts";
+import { type Credentials, getCredentials } from "./docker_config.ts";
 import { RegistryError } from "./errors.ts";
 import { DOCKER_HUB } from "./reference.ts";
 import { createTransport, type HttpTransport } from "./transport.ts";
@@ -15,6 +15,8 @@ export interface HttpOptions {
   retries?: number;
   /** First retry delay in ms (doubled per attempt); tests make it small. */
   backoffMs?: number;
+  /** Overrides docker's config as the source of credentials (to check a login before storing it). */
+  credentials?: (host: string) => Promise<Credentials | undefined>;
 }
 
 export interface RequestSpec {
@@ -48,7 +50,11 @@ export class RegistryHttp {
     this.retries = opts.retries ?? 3;
     this.userAgent = opts.userAgent ?? "tsbuild/0.1";
     this.#transport = createTransport({ caFile: opts.caFile });
-    this.#auth = new Authenticator(this.#transport, (h) => getCredentials(h, opts.dockerConfigDir), this.userAgent);
+    this.#auth = new Authenticator(
+      this.#transport,
+      opts.credentials ?? ((h) => getCredentials(h, opts.dockerConfigDir)),
+      this.userAgent,
+    );
   }
 
   close(): void {
