@@ -1,0 +1,118 @@
+/**
+ * Re-executing tsbuild inside its user + mount namespace. A threaded process (Deno, Node) cannot unshare its own
+ * user namespace, so the program runs itself again under util-linux `unshare`, which also writes the id maps
+ * through newuidmap/newgidmap.
+ */
+import { NamespaceError } from "./errors.ts";
+import { probe, subIdRange, userName } from "./host_probe.ts";
+import { diagnose, inspectHost, unshareArgs } from "./host_report.ts";
+
+const MARK = "TSBUILD_IN_NAMESPACE";
+
+/** Whether this process is the re-executed child (inside the namespace). */
+export function inNamespace(): boolean {
+  return Deno.env.get(MARK) === "1";
+}
+
+let warnedSingleId = false;
+
+// deno-lint-ignore no-explicit-any
+const nodeProcess: any = (globalThis as any).process;
+
+/** The command line that runs `script` again with this runtime (Deno or Node) and its flags. */
+function selfCommand(script: string, argv: string[]): string[] {
+  const underNode = nodeProcess?.versions?.node && !nodeProcess?.versions?.deno;
+  if (underNode) return [nodeProcess.execPath, ...(nodeProcess.execArgv ?? []), script, ...argv];
+  return [Deno.execPath(), "run", "-A", script, ...argv];
+}
+
+/** Pids whose parent is `pid` (util-linux unshare does not pass SIGTERM on to the process it forked). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for await (const e of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const stat = await Deno.readTextFile(`/proc/${e.name}/stat`);
+      // Field 4 (ppid) follows the parenthesised command name, which may itself contain spaces.
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(e.name));
+    } catch {
+      // the process exited while scanning
+    }
+  }
+  return out;
+}
+
+/**
+ * Runs `script argv...` again inside the namespaces and resolves with its exit code (128 + signal number when a
+ * signal ended it); the caller then exits with that code. SIGINT and SIGTERM are passed on to the child.
+ * Throws {@link NamespaceError} explaining the host problem and its fix when the namespace cannot be created.
+ */
+export async function enterNamespace(opts: { argv: string[]; script: string }): Promise<number> {
+  if (inNamespace()) throw new NamespaceError(`already inside tsbuild's namespace (${MARK}=1): nothing to enter`);
+  const uid = Deno.uid() ?? 0;
+  const uidMap = (await Deno.readTextFile("/proc/self/uid_map")).trim().split(/\s+/);
+  const realRoot = uid === 0 && uidMap.join(" ") === "0 0 4294967295";
+  const user = await userName(uid);
+  const hasRanges = !!(await subIdRange("/etc/subuid", user, uid)) && !!(await subIdRange("/etc/subgid", user, uid));
+  const args = unshareArgs(realRoot, hasRanges);
+
+  const trial = await probe("unshare", [...args, "true"]);
+  if (!trial.ok) {
+    const problems = diagnose(await inspectHost());
+    const details = problems.map((p) => `  - ${p.what}\n    fix: ${p.fix}`).join("\n");
+    throw new NamespaceError(
+      `cannot create tsbuild's ${realRoot ? "mount" : "user"} namespace: ${trial.stderr || "unshare failed"}\n` +
+        (details || "  run `tsbuild doctor` for details"),
+    );
+  }
+  if (!realRoot && !hasRanges && !warnedSingleId) {
+    warnedSingleId = true;
+    console.error(
+      `warning: user ${user} has no /etc/subuid and /etc/subgid range; only uid/gid 0 is mapped, so images with ` +
+        `files owned by other users will fail. Fix: usermod --add-subuids 100000-165535 --add-subgids ` +
+        `100000-165535 ${user}`,
+    );
+  }
+
+  const child = new Deno.Command("unshare", {
+    args: [...args, ...selfCommand(opts.script, opts.argv)],
+    env: { [MARK]: "1" },
+    stdin: "inherit",
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn();
+  const forward = (sig: Deno.Signal) => async () => {
+    const kids = await childrenOf(child.pid);
+    if (kids.length === 0) {
+      child.kill(sig);
+      return;
+    }
+    for (const pid of kids) {
+      try {
+        Deno.kill(pid, sig);
+      } catch {
+        // already gone
+      }
+    }
+  };
+  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, forward(sig)] as const);
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  try {
+    const status = await child.status;
+    if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
+    return status.code;
+  } finally {
+    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+  }
+}
+
+const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
+  SIGHUP: 1,
+  SIGINT: 2,
+  SIGQUIT: 3,
+  SIGKILL: 9,
+  SIGSEGV: 11,
+  SIGPIPE: 13,
+  SIGTERM: 15,
+};
