@@ -42,6 +42,10 @@ Deno.test("htpasswd Basic auth over TLS with a CA file: login, push, pull; clear
     assertStringIncludes(anon.message, `${reg.host}`);
     assertStringIncludes(anon.message, `tsbuild login ${reg.host}`);
 
+    // Without the CA the certificate problem is named, not hidden behind the plain-HTTP fallback.
+    const untrusting = new RegistryClient({ dockerConfigDir: cfgDir });
+    await assertRejects(() => untrusting.getManifest(parseReference(ref)), RegistryError, "TLS connection failed");
+
     const checker = client(cfgDir);
     await assertRejects(() => checker.checkCredentials(reg.host, "alice", "wrong"), RegistryError, "refused the username or password");
     await checker.checkCredentials(reg.host, "alice", "wonder");

@@ -39,6 +39,15 @@ Deno.test("5xx answers are retried (chunked upload restarted, stream re-opened);
     // 150 000 bytes in 32 KiB chunks: 4 PATCHes and a PUT carrying the rest, after two failed first PATCHes.
     assertEquals(proxy.requests.filter((r) => r.startsWith("PATCH")).length, 2 + 4);
     assert(await client.hasBlob(parseReference(`${reg.host}/r/app:1`), big.digest));
+    // A blob within one chunk goes up in a single PUT.
+    const before = proxy.requests.length;
+    const small = img.manifest.layers[0];
+    await client.pushBlob(parseReference(`${proxy.host}/r/app:1`), small, () => ReadableStream.from([img.blobs.get(small.digest)!]));
+    assertEquals(proxy.requests.slice(before).map((r) => r.split(/[ ?]/)[0] + (r.includes("digest=") ? "+digest" : "")), [
+      "HEAD",
+      "POST",
+      "PUT+digest",
+    ]);
 
     const e = await assertRejects(() => pushTestImage(new RegistryClient({ retries: 2, backoffMs: 5 }), `${proxy.host}/r/app:1`, img), RegistryError);
     assertStringIncludes(e.message, `${proxy.host}: pushing ${proxy.host}/r/app:1: HTTP 500: UNKNOWN: disk on fire (gave up after 3 attempts)`);

@@ -77,13 +77,30 @@ export class RegistryHttp {
     const insecure = LOCAL.test(host) || (this.#opts.insecureRegistries ?? []).includes(host);
     if (!insecure) return `https://${apiHost}`;
     // As docker does for insecure registries: HTTPS first, plain HTTP if the TLS handshake cannot happen.
+    let tlsError: Error;
     try {
       const res = await this.#transport.fetch(`https://${apiHost}/v2/`, { method: "GET", headers: { "User-Agent": this.userAgent } });
       await res.body?.cancel();
       return `https://${apiHost}`;
-    } catch {
-      return `http://${apiHost}`;
+    } catch (e) {
+      tlsError = e as Error;
     }
+    // An HTTPS-only registry whose certificate we do not trust answers plain HTTP with a 400 saying so: report the
+    // certificate problem rather than that 400.
+    try {
+      const res = await this.#transport.fetch(`http://${apiHost}/v2/`, { method: "GET", headers: { "User-Agent": this.userAgent } });
+      const text = await res.text();
+      if (res.status === 400 && /HTTPS server/i.test(text)) {
+        throw new RegistryError(
+          `${host}: the registry speaks HTTPS but the TLS connection failed (${tlsError.message}); ` +
+            `trust its CA with the CA file option`,
+          { cause: tlsError },
+        );
+      }
+    } catch (e) {
+      if (e instanceof RegistryError) throw e;
+    }
+    return `http://${apiHost}`;
   }
 
   /** One request, authenticated (answering at most one 401 challenge); network failures become TransientErrors. */
