@@ -3,6 +3,7 @@ import { skopeoInspect, skopeoInspectRaw } from "../test/util/oci_check.ts";
 import { makeTestImage, makeTestIndex } from "../test/util/oci_image.ts";
 import { pushTestImage } from "../test/util/push_image.ts";
 import { startRegistry } from "../test/util/registry.ts";
+import { pushBusyboxImage } from "../test/util/base_image.ts";
 import { RegistryClient } from "./client.ts";
 import { RegistryError } from "./errors.ts";
 import { parseReference } from "./reference.ts";
@@ -96,4 +97,21 @@ Deno.test("clear errors: image not found, unreachable registry, bad local conten
   const gone = await assertRejects(() => client.getManifest(parseReference(`${reg.host}/x:1`)), RegistryError);
   assertStringIncludes(gone.message, "registry unreachable");
   assertStringIncludes(gone.message, "gave up after 2 attempts");
+});
+
+Deno.test("pulls an image other tools made and pushed (umoci + skopeo busybox), with every layer verified", async () => {
+  const reg = await startRegistry();
+  const client = new RegistryClient();
+  try {
+    const refText = await pushBusyboxImage(reg.host, "tools/busybox", "1");
+    const r = await client.resolveImage(parseReference(refText), { os: "linux", architecture: "amd64" });
+    const inspected = await skopeoInspect(refText);
+    assertEquals([r.manifestDigest, r.manifest.layers.map((l) => l.digest)], [inspected.Digest, inspected.Layers]);
+    let total = 0;
+    for (const l of r.manifest.layers) total += (await bytesOf(await client.fetchBlob(r.ref, l))).length;
+    assertEquals(total, r.manifest.layers.reduce((n, l) => n + l.size, 0));
+    assert(r.config.rootfs.diff_ids.length === r.manifest.layers.length);
+  } finally {
+    await reg.stop();
+  }
 });

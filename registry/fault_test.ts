@@ -151,6 +151,12 @@ Deno.test("mirrors are tried first for pulls and the origin is the fallback", as
     const a = await client.resolveImage(parseReference(`${origin.host}/lib/a:1`), { os: "linux", architecture: "amd64" });
     assertEquals(a.manifestDigest, onlyOrigin.desc.digest);
     await assertRejects(() => client.getManifest(parseReference(`${origin.host}/lib/c:1`)), RegistryError, `${origin.host}: pulling`);
+    // The common case: Docker Hub names served by a local mirror (Hub itself is unreachable here).
+    await pushTestImage(new RegistryClient(), `${mirror.host}/library/hubimg:1`, both);
+    await new RegistryClient().putManifest(parseReference(`${mirror.host}/library/hubimg:1`), both.manifestBytes, both.desc.mediaType);
+    const hub = new RegistryClient({ mirrors: { "docker.io": [mirror.host] }, retries: 0 });
+    const h = await hub.resolveImage(parseReference("hubimg:1"), { os: "linux", architecture: "amd64" });
+    assertEquals([h.manifestDigest, h.ref.familiar()], [both.desc.digest, `hubimg:1@${both.desc.digest}`]);
   } finally {
     await origin.stop();
     await mirror.stop();
