@@ -54,6 +54,8 @@ Deno.test("COPY dest: relative to WORKDIR, file vs directory, variables expanded
 Deno.test("COPY --parents, --exclude and ADD archive extraction flags", async () => {
   const [copy] = await actions("ARG X=tmp\nCOPY --parents --exclude=*.log --exclude=$X a/b/ /dst/");
   assertEquals(copy.action === "copy" && [copy.parents, copy.excludes, copy.extractArchives], [true, ["*.log", "tmp"], false]);
+  const [sym] = await actions("ARG M=u+x,go-w\nCOPY --chmod=$M a /x");
+  assertEquals(sym.action === "copy" && sym.chmod, "u+x,go-w");
   const [add] = await actions("ADD app.tar.gz /opt/");
   assertEquals(add.action === "copy" && add.extractArchives, true);
 });
@@ -89,10 +91,11 @@ Deno.test("COPY validation that cannot wait for the solver names the line", asyn
     ["COPY https://example.com/x /x", "source can't be a URL for COPY"],
     ["ADD git@github.com:moby/buildkit.git /src", "git repository"],
     ["ADD --checksum=sha256:abc local.txt /x", "--checksum can only be used with a URL source"],
+    ["ARG M=9\nCOPY --chmod=$M a /x", 'invalid --chmod value "9"'],
   ];
   for (const [body, part] of cases) {
     const e = await assertRejects(() => convert(`FROM busybox\n\n${body}\n`), DockerfileError, part) as DockerfileError;
-    assertEquals(e.line, 3, body);
+    assertEquals(e.line, 3 + body.split("\n").length - 1, body);
   }
   // From another stage `..` is just a path in that filesystem, cleaned by the solver.
   const ok = await convert("FROM busybox AS a\nFROM busybox\nCOPY --from=a ../etc/passwd /x\n");

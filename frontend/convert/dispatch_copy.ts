@@ -1,7 +1,7 @@
 /** COPY and ADD: one FileVertex whose actions copy local/stage paths, fetch URLs, and write heredocs. */
 import * as posix from "./path.ts";
 import type { FileAction, VertexId } from "../../graph/mod.ts";
-import { type CopyInstruction, DockerfileError } from "../instructions/mod.ts";
+import { type CopyInstruction, DockerfileError, isValidChmod } from "../instructions/mod.ts";
 import { ShellLex } from "../shell/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
 import { expansionEnv, type StageState } from "./state.ts";
@@ -46,6 +46,9 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
   const chownText = inst.chown !== undefined ? expand(inst.chown) : undefined;
   const chown = chownOf(chownText);
   const chmod = inst.chmod !== undefined ? expand(inst.chmod) : undefined;
+  if (chmod !== undefined && !isValidChmod(chmod)) {
+    fail(`invalid --chmod value "${chmod}": expected an octal mode (0755) or a symbolic one (u+x)`);
+  }
   const fromName = inst.from !== undefined ? expand(inst.from) : undefined;
   let from: VertexId | undefined;
   if (fromName !== undefined) from = await ctx.resolveFrom(fromName, state, line);

@@ -12,7 +12,7 @@
  */
 export * from "./types.ts";
 export { DockerfileError } from "./errors.ts";
-export { KEYWORDS, parseDockerfileSpec, parseInstruction } from "./parse.ts";
+export { isValidChmod, KEYWORDS, parseDockerfileSpec, parseInstruction } from "./parse.ts";
 export { type MountSpec, parseMount } from "./mount.ts";
 export { type FlagKind, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 export { formatGoDuration, parseGoDuration } from "./duration.ts";

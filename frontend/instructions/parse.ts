@@ -87,7 +87,8 @@ export function parseInstruction(node: Node, file: string): Instruction {
     case "add": {
       if (args.length < 2) fail(`${upper} requires at least two arguments, but only ${args.length} provided`);
       const chmod = flags.strings.get("chmod");
-      if (chmod !== undefined && !/^[0-7]{3,4}$/.test(chmod) && !/^([ugoa]*[-+=][rwxXst]*,?)+$/.test(chmod)) {
+      // A value with variables is checked again once expanded (dispatch).
+      if (chmod !== undefined && !chmod.includes("$") && !isValidChmod(chmod)) {
         fail(`invalid --chmod value "${chmod}": expected an octal mode (0755) or a symbolic one (u+x)`);
       }
       const checksum = flags.strings.get("checksum");
@@ -203,6 +204,11 @@ function parseHealthcheck(
     if (out[k] === undefined) delete out[k];
   }
   return out;
+}
+
+/** Whether a `--chmod` value is an octal mode or a chmod(1) symbolic mode list. */
+export function isValidChmod(mode: string): boolean {
+  return /^[0-7]{3,4}$/.test(mode) || /^[ugoa]*[-+=][rwxXst]*(,[ugoa]*[-+=][rwxXst]*)*$/.test(mode);
 }
 
 /** Splits a parsed Dockerfile into global ARGs and stages of typed instructions. */
