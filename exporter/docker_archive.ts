@@ -1,7 +1,7 @@
 import type { ImageIndex, ImageManifest } from "../oci/mod.ts";
 import { Annotation, MediaType } from "../oci/mod.ts";
 import { TsbuildError } from "../errors.ts";
-import { type BlobSource, blobPath, OciLayoutError, reachableBlobs, tarSink, writeLayout } from "./oci_layout.ts";
+import { blobPath, type BlobSource, OciLayoutError, reachableBlobs, tarSink, writeLayout } from "./oci_layout.ts";
 
 /** The part of `manifest.json` docker load reads. */
 interface DockerArchiveEntry {
@@ -25,7 +25,9 @@ export async function writeDockerArchive(
   const manifestDigest = await sha256(manifestBytes);
   const configDigest = await sha256(image.config);
   if (configDigest !== image.manifest.config.digest) {
-    throw new OciLayoutError(`writing ${dest}: the config given has digest ${configDigest}, the manifest names ${image.manifest.config.digest}`);
+    throw new OciLayoutError(
+      `writing ${dest}: the config given has digest ${configDigest}, the manifest names ${image.manifest.config.digest}`,
+    );
   }
   // The manifest may never have been stored in this form: serve it (and the config) from memory.
   const extra = new Map([[manifestDigest, manifestBytes], [configDigest, image.config]]);
@@ -41,7 +43,11 @@ export async function writeDockerArchive(
     mediaType: MediaType.OciIndex,
     manifests: (image.tags.length ? image.tags : [undefined]).map((tag) => ({
       ...desc,
-      ...(tag ? { annotations: { "io.containerd.image.name": dockerName(tag), [Annotation.RefName]: tag.replace(/^.*:/, "") } } : {}),
+      ...(tag
+        ? {
+          annotations: { "io.containerd.image.name": dockerName(tag), [Annotation.RefName]: tag.replace(/^.*:/, "") },
+        }
+        : {}),
     })),
   };
   const entry: DockerArchiveEntry = {
@@ -51,7 +57,10 @@ export async function writeDockerArchive(
   };
   const sink = await tarSink(dest);
   try {
-    await writeLayout(sink, source, all, index, [{ name: "manifest.json", bytes: new TextEncoder().encode(JSON.stringify([entry])) }]);
+    await writeLayout(sink, source, all, index, [{
+      name: "manifest.json",
+      bytes: new TextEncoder().encode(JSON.stringify([entry])),
+    }]);
     await sink.finish();
   } catch (e) {
     await sink.abort();

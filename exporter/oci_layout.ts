@@ -24,12 +24,17 @@ export function blobPath(digest: string): string {
 async function readSmall(blobs: BlobSource, digest: string, what: string): Promise<Uint8Array> {
   const size = await blobs.size(digest);
   if (size === undefined) throw new OciLayoutError(`the ${what} ${digest} is not in the content store`);
-  if (size > MAX_JSON) throw new OciLayoutError(`the ${what} ${digest} is ${size} bytes, too large for a JSON document`);
+  if (size > MAX_JSON) {
+    throw new OciLayoutError(`the ${what} ${digest} is ${size} bytes, too large for a JSON document`);
+  }
   return new Uint8Array(await new Response(blobs.readStream(digest)).arrayBuffer());
 }
 
 /** Every blob reachable from `roots` (indexes, manifests, configs, layers), each once, children before parents. */
-export async function reachableBlobs(blobs: BlobSource, roots: Descriptor[]): Promise<{ digest: string; size: number }[]> {
+export async function reachableBlobs(
+  blobs: BlobSource,
+  roots: Descriptor[],
+): Promise<{ digest: string; size: number }[]> {
   const out = new Map<string, number>();
   const visit = async (d: Descriptor): Promise<void> => {
     if (out.has(d.digest)) return;
@@ -43,9 +48,13 @@ export async function reachableBlobs(blobs: BlobSource, roots: Descriptor[]): Pr
         if (size === undefined) {
           // Foreign/non-distributable layers are referenced by URL and legitimately absent.
           if (child.urls?.length) continue;
-          throw new OciLayoutError(`blob ${child.digest} (${child.mediaType}) of manifest ${d.digest} is not in the content store`);
+          throw new OciLayoutError(
+            `blob ${child.digest} (${child.mediaType}) of manifest ${d.digest} is not in the content store`,
+          );
         }
-        if (size !== child.size) throw new OciLayoutError(`blob ${child.digest} is ${size} bytes in the store, ${child.size} in its manifest`);
+        if (size !== child.size) {
+          throw new OciLayoutError(`blob ${child.digest} is ${size} bytes in the store, ${child.size} in its manifest`);
+        }
         out.set(child.digest, size);
       }
     }
@@ -106,14 +115,19 @@ export async function tarSink(dest: string): Promise<LayoutSink> {
       if (dirs.has(d)) continue;
       dirs.add(d);
       await new Promise<void>((res, rej) =>
-        pack.entry({ name: d, type: "directory", mode: 0o755, mtime: new Date(0) }, (e?: Error | null) => (e ? rej(e) : res()))
+        pack.entry(
+          { name: d, type: "directory", mode: 0o755, mtime: new Date(0) },
+          (e?: Error | null) => (e ? rej(e) : res()),
+        )
       );
     }
   };
   return {
     async addFile(name, bytes) {
       await ensureDirs(name);
-      await new Promise<void>((res, rej) => pack.entry(header(name, bytes.length), bytes as unknown as Buffer, (e?: Error | null) => (e ? rej(e) : res())));
+      await new Promise<void>((res, rej) =>
+        pack.entry(header(name, bytes.length), bytes as unknown as Buffer, (e?: Error | null) => (e ? rej(e) : res()))
+      );
     },
     async addStream(name, size, stream) {
       await ensureDirs(name);

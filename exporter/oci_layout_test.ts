@@ -50,7 +50,9 @@ async function schemaErrors(dir: string): Promise<string[]> {
 Deno.test("OCI layout dir: skopeo and umoci read it, it matches the image-spec schemas, and it reads back", async () => {
   const tmp = await Deno.makeTempDir({ prefix: "tsbuild-layout-" });
   try {
-    const img = await makeTestImage({ layers: [[{ name: "etc/", type: "directory" }, { name: "etc/motd", data: "hi\n" }]] });
+    const img = await makeTestImage({
+      layers: [[{ name: "etc/", type: "directory" }, { name: "etc/motd", data: "hi\n" }]],
+    });
     const store = await storeWith(`${tmp}/store`, [img]);
     const dest = `${tmp}/out`;
     await writeOciLayout(dest, "dir", store, [{ desc: img.desc, refName: "v1" }]);
@@ -85,16 +87,26 @@ Deno.test("OCI layout tar of a multi-platform index: skopeo oci-archive reads ea
     const idx = await makeTestIndex([amd, arm]);
     const store = await storeWith(`${tmp}/store`, [amd, arm], [idx.bytes]);
     const dest = `${tmp}/image.tar`;
-    await writeOciLayout(dest, "tar", store, [{ desc: { mediaType: idx.mediaType, digest: idx.digest, size: idx.bytes.length }, refName: "multi" }]);
+    await writeOciLayout(dest, "tar", store, [{
+      desc: { mediaType: idx.mediaType, digest: idx.digest, size: idx.bytes.length },
+      refName: "multi",
+    }]);
     const listing = (await tool("tar", ["-tf", dest])).trim().split("\n");
     assert(listing.includes("oci-layout") && listing.includes("index.json"), listing.join(" "));
     // Layers and configs, one manifest per image, and the index.
-    assertEquals(listing.filter((l) => l.startsWith("blobs/sha256/") && l.length > 14).length, amd.blobs.size + arm.blobs.size + 2 + 1);
+    assertEquals(
+      listing.filter((l) => l.startsWith("blobs/sha256/") && l.length > 14).length,
+      amd.blobs.size + arm.blobs.size + 2 + 1,
+    );
     const raw = JSON.parse(await tool("skopeo", ["inspect", "--raw", `oci-archive:${dest}:multi`]));
     assertEquals(raw.manifests.map((m: { digest: string }) => m.digest), [amd.desc.digest, arm.desc.digest]);
-    const armInspect = JSON.parse(await tool("skopeo", ["inspect", "--override-arch", "arm64", `oci-archive:${dest}:multi`]));
+    const armInspect = JSON.parse(
+      await tool("skopeo", ["inspect", "--override-arch", "arm64", `oci-archive:${dest}:multi`]),
+    );
     // For oci: sources skopeo reports the index digest, with the chosen platform's config and layers.
-    assertEquals([armInspect.Digest, armInspect.Architecture, armInspect.Layers], [idx.digest, "arm64", [arm.manifest.layers[0].digest]]);
+    assertEquals([armInspect.Digest, armInspect.Architecture, armInspect.Layers], [idx.digest, "arm64", [
+      arm.manifest.layers[0].digest,
+    ]]);
     // Unpacked by tar, the layout passes the schemas too.
     await Deno.mkdir(`${tmp}/x`);
     await tool("tar", ["-xf", dest, "-C", `${tmp}/x`]);
@@ -125,7 +137,10 @@ Deno.test("readOciLayout reads layouts other tools wrote; missing blobs and non-
     assertEquals(await bytesOf(back.readBlob(m.layers[0].digest)), img.blobs.get(img.manifest.layers[0].digest));
 
     await store.delete(img.manifest.layers[0].digest);
-    const e = await assertRejects(() => writeOciLayout(`${tmp}/broken.tar`, "tar", store, [{ desc: img.desc }]), OciLayoutError);
+    const e = await assertRejects(
+      () => writeOciLayout(`${tmp}/broken.tar`, "tar", store, [{ desc: img.desc }]),
+      OciLayoutError,
+    );
     assertStringIncludes(e.message, `blob ${img.manifest.layers[0].digest}`);
     assertStringIncludes(e.message, "not in the content store");
     assert(!(await Deno.stat(`${tmp}/broken.tar`).catch(() => false)), "no partial archive left behind");

@@ -85,7 +85,11 @@ export class Authenticator {
     let init: RequestInit;
     if (creds?.identityToken) {
       // docker's OAuth2 refresh-token flow (identitytoken in config.json).
-      const form = new URLSearchParams({ grant_type: "refresh_token", refresh_token: creds.identityToken, client_id: "tsbuild" });
+      const form = new URLSearchParams({
+        grant_type: "refresh_token",
+        refresh_token: creds.identityToken,
+        client_id: "tsbuild",
+      });
       if (c.params.service) form.set("service", c.params.service);
       if (scopes.length) form.set("scope", scopes.join(" "));
       headers.set("Content-Type", "application/x-www-form-urlencoded");
@@ -103,16 +107,23 @@ export class Authenticator {
     try {
       res = await this.#transport.fetch(url.toString(), init);
     } catch (e) {
-      throw new RegistryError(`${host}: cannot reach the token server ${url.origin}: ${(e as Error).message}`, { cause: e });
+      throw new RegistryError(`${host}: cannot reach the token server ${url.origin}: ${(e as Error).message}`, {
+        cause: e,
+      });
     }
     if (!res.ok) {
       const body = (await res.text()).slice(0, 300);
       const hint = res.status === 401 || res.status === 403
-        ? creds ? ` (stored credentials rejected; run \`tsbuild login ${host}\` again)` : ` (run \`tsbuild login ${host}\`)`
+        ? creds
+          ? ` (stored credentials rejected; run \`tsbuild login ${host}\` again)`
+          : ` (run \`tsbuild login ${host}\`)`
         : "";
-      throw new RegistryError(`${host}: token server ${url.origin} refused a token: HTTP ${res.status} ${body}${hint}`, {
-        status: res.status,
-      });
+      throw new RegistryError(
+        `${host}: token server ${url.origin} refused a token: HTTP ${res.status} ${body}${hint}`,
+        {
+          status: res.status,
+        },
+      );
     }
     const json = await res.json() as { token?: string; access_token?: string };
     const token = json.token ?? json.access_token;

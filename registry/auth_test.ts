@@ -47,7 +47,11 @@ Deno.test("htpasswd Basic auth over TLS with a CA file: login, push, pull; clear
     await assertRejects(() => untrusting.getManifest(parseReference(ref)), RegistryError, "TLS connection failed");
 
     const checker = client(cfgDir);
-    await assertRejects(() => checker.checkCredentials(reg.host, "alice", "wrong"), RegistryError, "refused the username or password");
+    await assertRejects(
+      () => checker.checkCredentials(reg.host, "alice", "wrong"),
+      RegistryError,
+      "refused the username or password",
+    );
     await checker.checkCredentials(reg.host, "alice", "wonder");
 
     await login(reg.host, "alice", "wrong", { dir: cfgDir });

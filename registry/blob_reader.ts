@@ -32,10 +32,14 @@ export function verifyingBlobStream(
           r = await reader.read();
         } catch (e) {
           if (resumes >= http.retries) {
-            controller.error(new RegistryError(
-              `${label}: connection dropped after ${received} of ${desc.size} bytes, gave up after ${resumes} resumes: ${(e as Error).message}`,
-              { cause: e },
-            ));
+            controller.error(
+              new RegistryError(
+                `${label}: connection dropped after ${received} of ${desc.size} bytes, gave up after ${resumes} resumes: ${
+                  (e as Error).message
+                }`,
+                { cause: e },
+              ),
+            );
             return;
           }
           await http.sleep(resumes++);
@@ -56,9 +60,11 @@ export function verifyingBlobStream(
         }
         if (r.done) {
           const got = `${desc.digest.slice(0, desc.digest.indexOf(":"))}:${hash.digest("hex")}`;
-          if (received !== desc.size) controller.error(fail(`blob is ${received} bytes, the descriptor says ${desc.size}`));
-          else if (got !== desc.digest) controller.error(fail(`digest mismatch: expected ${desc.digest}, got ${got}`));
-          else controller.close();
+          if (received !== desc.size) {
+            controller.error(fail(`blob is ${received} bytes, the descriptor says ${desc.size}`));
+          } else if (got !== desc.digest) {
+            controller.error(fail(`digest mismatch: expected ${desc.digest}, got ${got}`));
+          } else controller.close();
           return;
         }
         let chunk = r.value;

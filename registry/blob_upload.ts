@@ -87,7 +87,10 @@ export async function uploadSession(
     const total = sent + chunk.length;
     const got = `${desc.digest.slice(0, desc.digest.indexOf(":"))}:${hash.digest("hex")}`;
     if (total !== desc.size || got !== desc.digest) {
-      await http.request(t.host, { method: "DELETE", path: location, scopes, what }).then((r) => r.body?.cancel(), () => {});
+      await http.request(t.host, { method: "DELETE", path: location, scopes, what }).then(
+        (r) => r.body?.cancel(),
+        () => {},
+      );
       throw new RegistryError(
         `${what}: the local content does not match its descriptor (size ${total} vs ${desc.size}, digest ${got})`,
       );
@@ -115,7 +118,10 @@ export async function uploadSession(
 async function failSession(http: RegistryHttp, host: string, res: Response, what: string): Promise<never> {
   if (res.status === 404 || res.status === 416) {
     const text = await res.text().catch(() => "");
-    throw new TransientError(`${host}: ${what}: upload session lost (HTTP ${res.status} ${text.slice(0, 200).trim()})`, { status: res.status });
+    throw new TransientError(
+      `${host}: ${what}: upload session lost (HTTP ${res.status} ${text.slice(0, 200).trim()})`,
+      { status: res.status },
+    );
   }
   return await http.fail(host, res, what);
 }

@@ -36,7 +36,12 @@ export interface RegistryOptions {
   backoffMs?: number;
 }
 
-const MANIFEST_ACCEPT = [MediaType.OciIndex, MediaType.DockerManifestList, MediaType.OciManifest, MediaType.DockerManifest]
+const MANIFEST_ACCEPT = [
+  MediaType.OciIndex,
+  MediaType.DockerManifestList,
+  MediaType.OciManifest,
+  MediaType.DockerManifest,
+]
   .join(", ");
 const MAX_MANIFEST = 4 << 20;
 
@@ -65,7 +70,11 @@ export class RegistryClient {
    */
   async checkCredentials(registry: string, user: string, password: string): Promise<void> {
     const host = normalizeRegistryHost(registry);
-    const http = new RegistryHttp({ ...this.#opts, retries: this.#opts.retries ?? 1, credentials: () => Promise.resolve({ username: user, password }) });
+    const http = new RegistryHttp({
+      ...this.#opts,
+      retries: this.#opts.retries ?? 1,
+      credentials: () => Promise.resolve({ username: user, password }),
+    });
     try {
       const what = `logging in as ${user}`;
       const res = await http.retry(() => http.request(host, { method: "GET", path: "/v2/", scopes: [], what }));
@@ -120,14 +129,23 @@ export class RegistryClient {
         }
         const header = res.headers.get("Docker-Content-Digest");
         if (header && header.startsWith("sha256:") && digestOf(bytes) !== header) {
-          throw new RegistryError(`${host}: ${what}: manifest digest mismatch: Docker-Content-Digest says ${header}, content is ${digestOf(bytes)}`);
+          throw new RegistryError(
+            `${host}: ${what}: manifest digest mismatch: Docker-Content-Digest says ${header}, content is ${
+              digestOf(bytes)
+            }`,
+          );
         }
         let mediaType = res.headers.get("Content-Type")?.split(";")[0].trim() ?? "";
         if (!isIndex(mediaType) && !isManifest(mediaType)) {
           // Registries that serve manifests as application/json: the document's own mediaType decides.
           try {
-            const doc = JSON.parse(new TextDecoder().decode(bytes)) as { mediaType?: string; manifests?: unknown; schemaVersion?: number };
-            mediaType = doc.mediaType ?? (doc.manifests ? MediaType.OciIndex : doc.schemaVersion === 2 ? MediaType.OciManifest : mediaType);
+            const doc = JSON.parse(new TextDecoder().decode(bytes)) as {
+              mediaType?: string;
+              manifests?: unknown;
+              schemaVersion?: number;
+            };
+            mediaType = doc.mediaType ??
+              (doc.manifests ? MediaType.OciIndex : doc.schemaVersion === 2 ? MediaType.OciManifest : mediaType);
           } catch { /* reported by the caller when parsing */ }
         }
         return { bytes, mediaType, digest };
@@ -152,13 +170,19 @@ export class RegistryClient {
       const pick = index.manifests.find((d) => isManifest(d.mediaType) && platformMatches(platform, d.platform));
       if (!pick) {
         const have = index.manifests.map((d) => (d.platform ? formatPlatform(d.platform) : "?")).join(", ");
-        throw new RegistryError(`${ref.registry}: ${what}: no manifest for platform ${formatPlatform(platform)} (available: ${have || "none"})`);
+        throw new RegistryError(
+          `${ref.registry}: ${what}: no manifest for platform ${formatPlatform(platform)} (available: ${
+            have || "none"
+          })`,
+        );
       }
       indexDigest = m.digest;
       m = await this.getManifest(makeReference(ref.registry, ref.repository, undefined, pick.digest));
     }
     if (!isManifest(m.mediaType)) {
-      const why = m.mediaType.includes("v1+") || m.mediaType.includes("prettyjws") ? " (Docker schema 1 is not supported)" : "";
+      const why = m.mediaType.includes("v1+") || m.mediaType.includes("prettyjws")
+        ? " (Docker schema 1 is not supported)"
+        : "";
       throw new RegistryError(`${ref.registry}: ${what}: unsupported manifest media type "${m.mediaType}"${why}`);
     }
     const manifest = parseJson<ImageManifest>(m.bytes, ref.registry, what, "manifest");
@@ -237,7 +261,9 @@ export class RegistryClient {
       break; // the registry opened a normal upload instead; use it
     }
     await this.#http.retry(async (attempt) => {
-      const loc = attempt === 0 && location ? location : await startUpload(this.#http, t).then((r) => (r as { location: string }).location);
+      const loc = attempt === 0 && location
+        ? location
+        : await startUpload(this.#http, t).then((r) => (r as { location: string }).location);
       await uploadSession(this.#http, t, loc, desc, await open(), this.#chunkSize);
     });
     return "uploaded";
@@ -264,7 +290,9 @@ export class RegistryClient {
       await res.body?.cancel();
       const header = res.headers.get("Docker-Content-Digest");
       if (header && header.startsWith("sha256:") && header !== digestOf(bytes)) {
-        throw new RegistryError(`${host}: ${what}: registry stored the manifest as ${header}, expected ${digestOf(bytes)}`);
+        throw new RegistryError(
+          `${host}: ${what}: registry stored the manifest as ${header}, expected ${digestOf(bytes)}`,
+        );
       }
     });
     return digest;

@@ -20,7 +20,10 @@ Deno.test("push an index of two platforms, read it back with skopeo and pull eac
     assertEquals(await pushTestImage(client, `${reg.host}/multi/app:1`, amd), ["uploaded", "uploaded", "uploaded"]);
     assertEquals(await pushTestImage(client, `${reg.host}/multi/app:1`, arm), ["uploaded", "uploaded"]);
     const idx = await makeTestIndex([amd, arm]);
-    assertEquals(await client.putManifest(parseReference(`${reg.host}/multi/app:1`), idx.bytes, idx.mediaType), idx.digest);
+    assertEquals(
+      await client.putManifest(parseReference(`${reg.host}/multi/app:1`), idx.bytes, idx.mediaType),
+      idx.digest,
+    );
 
     // An independent reader sees what we pushed.
     const raw = await skopeoInspectRaw(`${reg.host}/multi/app:1`);
@@ -37,7 +40,11 @@ Deno.test("push an index of two platforms, read it back with skopeo and pull eac
     assertEquals(r.ref.toString(), `${reg.host}/multi/app:1@${idx.digest}`);
     const big = amd.manifest.layers[1];
     assertEquals(await bytesOf(await client.fetchBlob(ref, big)), amd.blobs.get(big.digest));
-    await assertRejects(() => client.resolveImage(ref, { os: "linux", architecture: "s390x" }), RegistryError, "available: linux/amd64, linux/arm64");
+    await assertRejects(
+      () => client.resolveImage(ref, { os: "linux", architecture: "s390x" }),
+      RegistryError,
+      "available: linux/amd64, linux/arm64",
+    );
 
     // Pushing again finds the blobs; another repository on the same registry mounts them.
     assertEquals(await client.pushBlob(ref, big, () => ReadableStream.from([amd.blobs.get(big.digest)!])), "exists");
@@ -64,11 +71,18 @@ Deno.test("Docker schema 2 manifest lists resolve to the host platform by defaul
     const list = await makeTestIndex([img], "docker");
     await client.putManifest(parseReference(`${reg.host}/dock`), list.bytes, list.mediaType);
     const r = await client.resolveImage(parseReference(`${reg.host}/dock`), { os: "linux", architecture: "amd64" });
-    assertEquals([r.manifestDigest, r.manifest.mediaType, r.indexDigest], [img.desc.digest, img.desc.mediaType, list.digest]);
+    assertEquals([r.manifestDigest, r.manifest.mediaType, r.indexDigest], [
+      img.desc.digest,
+      img.desc.mediaType,
+      list.digest,
+    ]);
     assertEquals(r.configBytes, img.configBytes);
     // A tag pointing straight at a manifest needs no index.
     await client.putManifest(parseReference(`${reg.host}/dock:single`), img.manifestBytes, img.desc.mediaType);
-    const s = await client.resolveImage(parseReference(`${reg.host}/dock:single`), { os: "linux", architecture: "amd64" });
+    const s = await client.resolveImage(parseReference(`${reg.host}/dock:single`), {
+      os: "linux",
+      architecture: "amd64",
+    });
     assertEquals([s.indexDigest, s.manifestDigest], [undefined, img.desc.digest]);
   } finally {
     await reg.stop();
@@ -79,13 +93,21 @@ Deno.test("clear errors: image not found, unreachable registry, bad local conten
   const reg = await startRegistry();
   const client = new RegistryClient({ retries: 1, backoffMs: 10 });
   try {
-    const e = await assertRejects(() => client.resolveImage(parseReference(`${reg.host}/nope:1`), { os: "linux", architecture: "amd64" }), RegistryError);
+    const e = await assertRejects(
+      () => client.resolveImage(parseReference(`${reg.host}/nope:1`), { os: "linux", architecture: "amd64" }),
+      RegistryError,
+    );
     assertStringIncludes(e.message, `${reg.host}`);
     assertStringIncludes(e.message, `image not found: ${reg.host}/nope:1`);
     const img = await makeTestImage();
     const layer = img.manifest.layers[0];
     const bad = await assertRejects(
-      () => client.pushBlob(parseReference(`${reg.host}/x:1`), layer, () => ReadableStream.from([new TextEncoder().encode("not the layer")])),
+      () =>
+        client.pushBlob(
+          parseReference(`${reg.host}/x:1`),
+          layer,
+          () => ReadableStream.from([new TextEncoder().encode("not the layer")]),
+        ),
       RegistryError,
     );
     assertStringIncludes(bad.message, "does not match its descriptor");

@@ -69,7 +69,8 @@ async function credentialHelper(helper: string, action: string, input: string): 
   const program = `docker-credential-${helper}`;
   let out: Deno.CommandOutput;
   try {
-    const child = new Deno.Command(program, { args: [action], stdin: "piped", stdout: "piped", stderr: "piped" }).spawn();
+    const child = new Deno.Command(program, { args: [action], stdin: "piped", stdout: "piped", stderr: "piped" })
+      .spawn();
     const w = child.stdin.getWriter();
     await w.write(new TextEncoder().encode(input));
     await w.close();
@@ -108,7 +109,9 @@ export async function getCredentials(registry: string, dir?: string): Promise<Cr
   if (entry.auth) {
     const decoded = new TextDecoder().decode(Uint8Array.from(atob(entry.auth), (c) => c.charCodeAt(0)));
     const i = decoded.indexOf(":");
-    if (i < 0) throw new RegistryError(`the auth entry for ${key} in docker's config.json is not base64 "user:password"`);
+    if (i < 0) {
+      throw new RegistryError(`the auth entry for ${key} in docker's config.json is not base64 "user:password"`);
+    }
     return { username: decoded.slice(0, i), password: decoded.slice(i + 1) };
   }
   if (entry.username) return { username: entry.username, password: entry.password };
@@ -128,7 +131,12 @@ async function writeConfig(dir: string, cfg: DockerConfigFile): Promise<void> {
  * Stores credentials where docker would: the registry's credential helper or `credsStore` if configured, else a
  * base64 `auth` entry in `config.json`. Does not contact the registry.
  */
-export async function login(registry: string, user: string, password: string, opts: { dir?: string } = {}): Promise<void> {
+export async function login(
+  registry: string,
+  user: string,
+  password: string,
+  opts: { dir?: string } = {},
+): Promise<void> {
   registry = normalizeRegistryHost(registry);
   const dir = dockerConfigDir(opts.dir);
   const cfg = await readConfig(dir);

@@ -4,7 +4,10 @@ import { getCredentials, login, logout } from "./docker_config.ts";
 Deno.test("login writes docker's base64 auth entry, getCredentials reads it back, logout removes it", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({ auths: { "other.io": { auth: btoa("o:p") } }, detachKeys: "ctrl-x" }));
+    await Deno.writeTextFile(
+      `${dir}/config.json`,
+      JSON.stringify({ auths: { "other.io": { auth: btoa("o:p") } }, detachKeys: "ctrl-x" }),
+    );
     await login("127.0.0.1:5000", "alice", "s3cr:et", { dir });
     await login("docker.io", "bob", "pw", { dir });
     const cfg = JSON.parse(await Deno.readTextFile(`${dir}/config.json`));
@@ -30,21 +33,28 @@ Deno.test("identity tokens, full-URL keys and credential helpers are honoured", 
   const bin = await Deno.makeTempDir();
   try {
     // A real helper program speaking docker's credential-helper protocol, backed by a file.
-    await Deno.writeTextFile(`${bin}/docker-credential-filetest`, `#!/bin/sh
+    await Deno.writeTextFile(
+      `${bin}/docker-credential-filetest`,
+      `#!/bin/sh
 store="${bin}/store"
 case "$1" in
   get) read host; if grep -q "^$host " "$store" 2>/dev/null; then grep "^$host " "$store" | cut -d' ' -f2-; else echo "credentials not found in native keychain"; exit 1; fi ;;
   store) read json; host=$(echo "$json" | sed 's/.*"ServerURL":"\\([^"]*\\)".*/\\1/'); u=$(echo "$json" | sed 's/.*"Username":"\\([^"]*\\)".*/\\1/'); s=$(echo "$json" | sed 's/.*"Secret":"\\([^"]*\\)".*/\\1/'); echo "$host {\\"Username\\":\\"$u\\",\\"Secret\\":\\"$s\\"}" >> "$store" ;;
   erase) read host; grep -v "^$host " "$store" > "$store.new"; mv "$store.new" "$store" ;;
 esac
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     const path = Deno.env.get("PATH");
     Deno.env.set("PATH", `${bin}:${path}`);
     try {
-      await Deno.writeTextFile(`${dir}/config.json`, JSON.stringify({
-        auths: { "https://tok.io/v2/": { identitytoken: "refresh-me" } },
-        credHelpers: { "helped.io": "filetest" },
-      }));
+      await Deno.writeTextFile(
+        `${dir}/config.json`,
+        JSON.stringify({
+          auths: { "https://tok.io/v2/": { identitytoken: "refresh-me" } },
+          credHelpers: { "helped.io": "filetest" },
+        }),
+      );
       assertEquals(await getCredentials("tok.io", dir), { identityToken: "refresh-me" });
       assertEquals(await getCredentials("helped.io", dir), undefined);
       await login("helped.io", "carol", "pw2", { dir });

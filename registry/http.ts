@@ -79,7 +79,10 @@ export class RegistryHttp {
     // As docker does for insecure registries: HTTPS first, plain HTTP if the TLS handshake cannot happen.
     let tlsError: Error;
     try {
-      const res = await this.#transport.fetch(`https://${apiHost}/v2/`, { method: "GET", headers: { "User-Agent": this.userAgent } });
+      const res = await this.#transport.fetch(`https://${apiHost}/v2/`, {
+        method: "GET",
+        headers: { "User-Agent": this.userAgent },
+      });
       await res.body?.cancel();
       return `https://${apiHost}`;
     } catch (e) {
@@ -88,7 +91,10 @@ export class RegistryHttp {
     // An HTTPS-only registry whose certificate we do not trust answers plain HTTP with a 400 saying so: report the
     // certificate problem rather than that 400.
     try {
-      const res = await this.#transport.fetch(`http://${apiHost}/v2/`, { method: "GET", headers: { "User-Agent": this.userAgent } });
+      const res = await this.#transport.fetch(`http://${apiHost}/v2/`, {
+        method: "GET",
+        headers: { "User-Agent": this.userAgent },
+      });
       const text = await res.text();
       if (res.status === 400 && /HTTPS server/i.test(text)) {
         throw new RegistryError(
@@ -105,16 +111,27 @@ export class RegistryHttp {
 
   /** One request, authenticated (answering at most one 401 challenge); network failures become TransientErrors. */
   async request(host: string, spec: RequestSpec): Promise<Response> {
-    const url = spec.path.startsWith("http://") || spec.path.startsWith("https://") ? spec.path : (await this.base(host)) + spec.path;
+    const url = spec.path.startsWith("http://") || spec.path.startsWith("https://")
+      ? spec.path
+      : (await this.base(host)) + spec.path;
     const send = async (authorization: string | undefined) => {
       const headers = new Headers({ "User-Agent": this.userAgent, ...spec.headers });
       if (authorization) headers.set("Authorization", authorization);
       try {
-        return await this.#transport.fetch(url, { method: spec.method, headers, body: spec.body as BodyInit | undefined });
-      } catch (e) {
-        throw new TransientError(`${host}: ${spec.what}: registry unreachable (${spec.method} ${new URL(url).pathname}): ${(e as Error).message}`, {
-          cause: e,
+        return await this.#transport.fetch(url, {
+          method: spec.method,
+          headers,
+          body: spec.body as BodyInit | undefined,
         });
+      } catch (e) {
+        throw new TransientError(
+          `${host}: ${spec.what}: registry unreachable (${spec.method} ${new URL(url).pathname}): ${
+            (e as Error).message
+          }`,
+          {
+            cause: e,
+          },
+        );
       }
     };
     let res = await send(await this.#auth.cached(host, spec.scopes));
@@ -139,8 +156,9 @@ export class RegistryHttp {
     const status = res.status;
     let msg: string;
     if (status === 401) msg = `authentication required (run \`tsbuild login ${host}\`)`;
-    else if (status === 403) msg = `access denied${detail ? ": " + detail : ""} (check the credentials from \`tsbuild login ${host}\`)`;
-    else if (status === 404 && notFound) msg = notFound;
+    else if (status === 403) {
+      msg = `access denied${detail ? ": " + detail : ""} (check the credentials from \`tsbuild login ${host}\`)`;
+    } else if (status === 404 && notFound) msg = notFound;
     else msg = `HTTP ${status}${detail ? ": " + detail : ""}`;
     const Err = status >= 500 || status === 429 ? TransientError : RegistryError;
     throw new Err(`${host}: ${what}: ${msg}`, { status });
@@ -154,7 +172,10 @@ export class RegistryHttp {
       } catch (e) {
         if (!(e instanceof TransientError)) throw e;
         if (attempt >= this.retries) {
-          throw new RegistryError(`${e.message} (gave up after ${attempt + 1} attempts)`, { cause: e, status: e.status });
+          throw new RegistryError(`${e.message} (gave up after ${attempt + 1} attempts)`, {
+            cause: e,
+            status: e.status,
+          });
         }
         await this.sleep(attempt);
       }

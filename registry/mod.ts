@@ -16,5 +16,12 @@
 export { DOCKER_HUB, makeReference, parseReference, type Reference } from "./reference.ts";
 export { InvalidReferenceError, RegistryError } from "./errors.ts";
 export { RegistryClient, type RegistryOptions } from "./client.ts";
-export { type Credentials, dockerConfigDir, getCredentials, login, logout, normalizeRegistryHost } from "./docker_config.ts";
+export {
+  type Credentials,
+  dockerConfigDir,
+  getCredentials,
+  login,
+  logout,
+  normalizeRegistryHost,
+} from "./docker_config.ts";
 export { type Challenge, parseChallenge } from "./auth.ts";

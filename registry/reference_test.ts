@@ -17,7 +17,13 @@ Deno.test("parseReference normalizes like docker", () => {
   ];
   for (const [input, registry, repository, full, tag, familiar] of cases) {
     const r = parseReference(input);
-    assertEquals([r.registry, r.repository, r.toString(), r.tag, r.familiar()], [registry, repository, full, tag, familiar], input);
+    assertEquals([r.registry, r.repository, r.toString(), r.tag, r.familiar()], [
+      registry,
+      repository,
+      full,
+      tag,
+      familiar,
+    ], input);
   }
 });
 
@@ -26,11 +32,29 @@ Deno.test("parseReference keeps tag and digest together, and a digest alone gets
   const both = parseReference(`busybox:1.36@${d}`);
   assertEquals([both.tag, both.digest, both.toString()], ["1.36", d, `docker.io/library/busybox:1.36@${d}`]);
   const only = parseReference(`example.com:443/a@${d}`);
-  assertEquals([only.registry, only.tag, only.digest, only.familiar()], ["example.com:443", undefined, d, `example.com:443/a@${d}`]);
+  assertEquals([only.registry, only.tag, only.digest, only.familiar()], [
+    "example.com:443",
+    undefined,
+    d,
+    `example.com:443/a@${d}`,
+  ]);
 });
 
 Deno.test("parseReference rejects what docker rejects", () => {
-  for (const bad of ["", "Busybox", "busybox:", "a/B/c", "busy box", "busybox@sha256:abc", "-a/b", "a//b", "a:" + "t".repeat(129), "x/" + "a".repeat(260)]) {
+  for (
+    const bad of [
+      "",
+      "Busybox",
+      "busybox:",
+      "a/B/c",
+      "busy box",
+      "busybox@sha256:abc",
+      "-a/b",
+      "a//b",
+      "a:" + "t".repeat(129),
+      "x/" + "a".repeat(260),
+    ]
+  ) {
     assertThrows(() => parseReference(bad), InvalidReferenceError, "invalid image reference");
   }
 });

@@ -53,7 +53,9 @@ export async function validate(file: string, value: Json, dir = IMAGE_SPEC_SCHEM
         return;
       }
     }
-    if (s.enum && !s.enum.some((e: Json) => JSON.stringify(e) === JSON.stringify(v))) out.push(`${path}: ${JSON.stringify(v)} not in enum`);
+    if (s.enum && !s.enum.some((e: Json) => JSON.stringify(e) === JSON.stringify(v))) {
+      out.push(`${path}: ${JSON.stringify(v)} not in enum`);
+    }
     if (typeof v === "string") {
       if (s.pattern && !new RegExp(s.pattern, "u").test(v)) out.push(`${path}: "${v}" does not match ${s.pattern}`);
       if (s.format === "date-time" && !DATE_TIME.test(v)) out.push(`${path}: "${v}" is not a date-time`);
@@ -82,7 +84,9 @@ export async function validate(file: string, value: Json, dir = IMAGE_SPEC_SCHEM
           }
         }
         if (!matched && s.additionalProperties === false) out.push(`${path}: unexpected property "${k}"`);
-        else if (!matched && typeof s.additionalProperties === "object") check(s.additionalProperties, x, `${path}.${k}`, base, out);
+        else if (!matched && typeof s.additionalProperties === "object") {
+          check(s.additionalProperties, x, `${path}.${k}`, base, out);
+        }
       }
     }
     const branch = (sub: Json) => {

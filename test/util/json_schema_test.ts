@@ -7,7 +7,12 @@ Deno.test("json_schema accepts a valid manifest and reports each violation of in
     schemaVersion: 2,
     mediaType: "application/vnd.oci.image.manifest.v1+json",
     config: { mediaType: "application/vnd.oci.image.config.v1+json", digest: "sha256:" + "a".repeat(64), size: 2 },
-    layers: [{ mediaType: "application/vnd.oci.image.layer.v1.tar", digest: "sha256:" + "b".repeat(64), size: 3, annotations: { k: "v" } }],
+    layers: [{
+      mediaType: "application/vnd.oci.image.layer.v1.tar",
+      digest: "sha256:" + "b".repeat(64),
+      size: 3,
+      annotations: { k: "v" },
+    }],
   };
   assertEquals(await validate("image-manifest-schema.json", good), []);
   const bad = structuredClone(good) as any;
@@ -22,6 +27,13 @@ Deno.test("json_schema accepts a valid manifest and reports each violation of in
   assert(errs.some((e) => e.includes('missing required "size"')), errs.join("\n"));
   assertEquals(await validate("image-layout-schema.json", { imageLayoutVersion: "1.0.0" }), []);
   assertEquals((await validate("image-layout-schema.json", { imageLayoutVersion: "2" })).length, 1);
-  assert((await validate("config-schema.json", { architecture: "amd64", os: "linux", created: "yesterday", rootfs: { type: "layers", diff_ids: [] } }))
-    .some((e) => e.includes("date-time")));
+  assert(
+    (await validate("config-schema.json", {
+      architecture: "amd64",
+      os: "linux",
+      created: "yesterday",
+      rootfs: { type: "layers", diff_ids: [] },
+    }))
+      .some((e) => e.includes("date-time")),
+  );
 });

@@ -63,7 +63,9 @@ export async function makeTestImage(opts: {
     blobs.set(digest, gz);
     diffIDs.push(await sha256(tar));
     layers.push({
-      mediaType: docker ? "application/vnd.docker.image.rootfs.diff.tar.gzip" : "application/vnd.oci.image.layer.v1.tar+gzip",
+      mediaType: docker
+        ? "application/vnd.docker.image.rootfs.diff.tar.gzip"
+        : "application/vnd.oci.image.layer.v1.tar+gzip",
       digest,
       size: gz.length,
     });
@@ -73,7 +75,11 @@ export async function makeTestImage(opts: {
     const digest = await sha256(raw);
     blobs.set(digest, raw);
     diffIDs.push(digest);
-    layers.push({ mediaType: docker ? "application/vnd.docker.image.rootfs.diff.tar" : "application/vnd.oci.image.layer.v1.tar", digest, size: raw.length });
+    layers.push({
+      mediaType: docker ? "application/vnd.docker.image.rootfs.diff.tar" : "application/vnd.oci.image.layer.v1.tar",
+      digest,
+      size: raw.length,
+    });
   }
   const config = {
     architecture: arch,
@@ -86,7 +92,9 @@ export async function makeTestImage(opts: {
   const configBytes = new TextEncoder().encode(JSON.stringify(config));
   const configDigest = await sha256(configBytes);
   blobs.set(configDigest, configBytes);
-  const mediaType = docker ? "application/vnd.docker.distribution.manifest.v2+json" : "application/vnd.oci.image.manifest.v1+json";
+  const mediaType = docker
+    ? "application/vnd.docker.distribution.manifest.v2+json"
+    : "application/vnd.oci.image.manifest.v1+json";
   const manifest = {
     schemaVersion: 2,
     mediaType,
@@ -102,7 +110,12 @@ export async function makeTestImage(opts: {
     blobs,
     manifest,
     manifestBytes,
-    desc: { mediaType, digest: await sha256(manifestBytes), size: manifestBytes.length, platform: { os: "linux", architecture: arch } },
+    desc: {
+      mediaType,
+      digest: await sha256(manifestBytes),
+      size: manifestBytes.length,
+      platform: { os: "linux", architecture: arch },
+    },
     config,
     configBytes,
   };

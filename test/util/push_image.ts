@@ -10,8 +10,11 @@ export async function pushTestImage(client: RegistryClient, refText: string, img
   for (const d of [...img.manifest.layers, img.manifest.config]) {
     how.push(await client.pushBlob(ref, d, () => ReadableStream.from([img.blobs.get(d.digest)!])));
   }
-  const digest = await client.putManifest({ ...ref, tag: undefined, digest: img.desc.digest }, img.manifestBytes, img.desc.mediaType);
+  const digest = await client.putManifest(
+    { ...ref, tag: undefined, digest: img.desc.digest },
+    img.manifestBytes,
+    img.desc.mediaType,
+  );
   assertEquals(digest, img.desc.digest);
   return how;
 }
-

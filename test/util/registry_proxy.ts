@@ -32,10 +32,15 @@ export function startHttpProxy(upstream: string, hooks: ProxyHooks = {}): Promis
       signal: ac.signal,
       onListen: ({ port }) => {
         self = `http://127.0.0.1:${port}`;
-        resolve({ host: `127.0.0.1:${port}`, url: self, requests, stop: async () => {
-          ac.abort();
-          await server.finished;
-        } });
+        resolve({
+          host: `127.0.0.1:${port}`,
+          url: self,
+          requests,
+          stop: async () => {
+            ac.abort();
+            await server.finished;
+          },
+        });
       },
     }, async (req) => {
       const url = new URL(req.url);
@@ -73,7 +78,10 @@ export interface TcpFaultProxy {
  * A TCP proxy to `127.0.0.1:upstreamPort` that cuts the connection carrying the byte that crosses `upAfter`
  * (client→registry) or `downAfter` (registry→client) total bytes, `times` times (each cut re-arms the count).
  */
-export function startTcpFaultProxy(upstreamPort: number, opts: { upAfter?: number; downAfter?: number; times?: number }): TcpFaultProxy {
+export function startTcpFaultProxy(
+  upstreamPort: number,
+  opts: { upAfter?: number; downAfter?: number; times?: number },
+): TcpFaultProxy {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   let up = 0, down = 0, drops = 0;
   const times = opts.times ?? 1;
