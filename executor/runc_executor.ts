@@ -7,6 +7,7 @@ import type { RuntimeMount } from "../oci/mod.ts";
 import { RunAbortedError, RuncError } from "./errors.ts";
 import { hostsFile, resolvConf } from "./etc_files.ts";
 import { detectSpecHost } from "./host_facts.ts";
+import { killOnInterrupt } from "./interrupts.ts";
 import { findMissingStubs, type MountStubs, removeStubs } from "./mount_stubs.ts";
 import { resolveInRootfs } from "./rootfs_path.ts";
 import { buildSpec, type SpecHost } from "./spec.ts";
@@ -100,6 +101,9 @@ export class RuncExecutor {
       void this.#killUntilGone(id, () => exited);
     };
     req.signal?.addEventListener("abort", onAbort, { once: true });
+    const unregister = killOnInterrupt(() => {
+      if (!aborted) onAbort();
+    });
     try {
       const [status] = await Promise.all([
         child.status,
@@ -115,6 +119,7 @@ export class RuncExecutor {
       return sig ? { exitCode: status.code, signal: sig } : { exitCode: status.code };
     } finally {
       exited = true;
+      unregister();
       req.signal?.removeEventListener("abort", onAbort);
     }
   }

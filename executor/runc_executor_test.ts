@@ -307,3 +307,27 @@ Deno.test("on an overlay rootfs, only the RUN's own changes reach the upper dir"
   };
   assertEquals(await walk(`${dir}/upper`), ["/etc", "/etc/motd"]);
 });
+
+for (const sig of ["SIGTERM", "SIGINT"] as const) {
+  Deno.test(`${sig} to tsbuild leaves no container, process or mount stub behind`, async () => {
+    const { dir, rootfs } = await setup();
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", new URL("./testdata/interrupted_run.ts", import.meta.url).pathname, `${dir}/state`, rootfs],
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const reader = child.stdout.getReader();
+    const first = await reader.read();
+    assertEquals(dec.decode(first.value), "started\n");
+    child.kill(sig);
+    let out = "";
+    for (let r = await reader.read(); !r.done; r = await reader.read()) out += dec.decode(r.value);
+    const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
+    assert(!status.success && err.includes("RunAbortedError") && !out.includes("survived"), err);
+    assertEquals(await runcList(dir), []);
+    await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
+    await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
+    const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
+    assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+  });
+}
