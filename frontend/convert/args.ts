@@ -3,8 +3,16 @@ import { formatPlatform, type Platform } from "../../oci/mod.ts";
 
 /** Proxy settings a RUN receives from `--build-arg` without an ARG, and which never reach the image history. */
 export const PROXY_ARGS: ReadonlySet<string> = new Set([
-  "HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy", "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy",
-  "ALL_PROXY", "all_proxy",
+  "HTTP_PROXY",
+  "http_proxy",
+  "HTTPS_PROXY",
+  "https_proxy",
+  "FTP_PROXY",
+  "ftp_proxy",
+  "NO_PROXY",
+  "no_proxy",
+  "ALL_PROXY",
+  "all_proxy",
 ]);
 
 /** TARGETPLATFORM, TARGETOS, ... BUILDVARIANT: predefined in the global scope. */

@@ -32,7 +32,9 @@ Deno.test("unset and empty ARGs differ: unset is absent from env, empty is KEY="
   const env = await runEnv("FROM busybox\nARG UNSET\nARG EMPTY=\nRUN true\n");
   assertEquals(env.some((e) => e.startsWith("UNSET")), false);
   assertEquals(env.includes("EMPTY="), true);
-  const { target } = await convert("FROM busybox\nARG UNSET\nARG EMPTY=\nRUN true\nENV X=${UNSET-none}:${EMPTY-none}\n");
+  const { target } = await convert(
+    "FROM busybox\nARG UNSET\nARG EMPTY=\nRUN true\nENV X=${UNSET-none}:${EMPTY-none}\n",
+  );
   assertEquals(target.image.env.includes("X=none:"), true, target.image.env.join(" "));
 });
 
@@ -69,7 +71,7 @@ Deno.test("proxy args pass to RUN undeclared but never into history; other undec
 });
 
 Deno.test("RUN history lists every declared ARG as the RUN sees it", async () => {
-  const { target } = await convert("FROM busybox\nARG A=1 B\nARG C=3\nENV C=env\nRUN echo hi\nRUN [\"echo\", \"x\"]\n", {
+  const { target } = await convert('FROM busybox\nARG A=1 B\nARG C=3\nENV C=env\nRUN echo hi\nRUN ["echo", "x"]\n', {
     buildArgs: { B: "2" },
   });
   assertEquals(createdBy(target).slice(-2), [
@@ -79,6 +81,8 @@ Deno.test("RUN history lists every declared ARG as the RUN sees it", async () =>
 });
 
 Deno.test("ARG defaults expand with earlier ARGs and ENV; an unset ARG shows bare in history", async () => {
-  const { target } = await convert("FROM busybox\nENV HOME=/root\nARG DIR=$HOME/app NAME\nARG FULL=${DIR}/${NAME:-x}\n");
+  const { target } = await convert(
+    "FROM busybox\nENV HOME=/root\nARG DIR=$HOME/app NAME\nARG FULL=${DIR}/${NAME:-x}\n",
+  );
   assertEquals(createdBy(target), ["ENV HOME=/root", "ARG DIR=/root/app NAME", "ARG FULL=/root/app/x"]);
 });

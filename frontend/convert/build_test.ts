@@ -81,8 +81,19 @@ Deno.test({
       const probe = new URL("./testdata/build_probe.ts", import.meta.url).pathname;
       const root = new URL("../../", import.meta.url).pathname;
       const out = await new Deno.Command("unshare", {
-        args: ["--mount", "--propagation", "private", "--fork", Deno.execPath(), "run", "-A", "--config",
-          `${root}deno.json`, probe, JSON.stringify(req)],
+        args: [
+          "--mount",
+          "--propagation",
+          "private",
+          "--fork",
+          Deno.execPath(),
+          "run",
+          "-A",
+          "--config",
+          `${root}deno.json`,
+          probe,
+          JSON.stringify(req),
+        ],
         cwd: root,
         stdout: "piped",
         stderr: "piped",

@@ -3,10 +3,15 @@ import { DockerfileError } from "../instructions/mod.ts";
 import { convert, createdBy, filesOf, imageConfig } from "./testing.ts";
 
 /** Dockerfile (after `FROM busybox`) → facts about the target's image config and history. */
-const TABLE: { name: string; body: string; check: (t: Awaited<ReturnType<typeof convert>>) => unknown; want: unknown }[] = [
+const TABLE: {
+  name: string;
+  body: string;
+  check: (t: Awaited<ReturnType<typeof convert>>) => unknown;
+  want: unknown;
+}[] = [
   {
     name: "CMD shell form uses the default shell, exec form is kept",
-    body: "CMD echo $HOME\nCMD [\"/app\", \"--flag\"]",
+    body: 'CMD echo $HOME\nCMD ["/app", "--flag"]',
     check: ({ target }) => [target.image.cmd, createdBy(target)],
     want: [["/app", "--flag"], ['CMD ["/bin/sh" "-c" "echo $HOME"]', 'CMD ["/app" "--flag"]']],
   },
@@ -25,7 +30,9 @@ const TABLE: { name: string; body: string; check: (t: Awaited<ReturnType<typeof 
   {
     name: "SHELL changes the shell of later shell-form commands",
     body: 'SHELL ["/bin/bash", "-eo", "pipefail", "-c"]\nCMD run\nRUN make',
-    check: ({ target, graph }) => [target.image.shell, target.image.cmd, (graph.vertices[target.root] as any).args, createdBy(target)[0]],
+    check: (
+      { target, graph },
+    ) => [target.image.shell, target.image.cmd, (graph.vertices[target.root] as any).args, createdBy(target)[0]],
     want: [
       ["/bin/bash", "-eo", "pipefail", "-c"],
       ["/bin/bash", "-eo", "pipefail", "-c", "run"],
@@ -43,7 +50,13 @@ const TABLE: { name: string; body: string; check: (t: Awaited<ReturnType<typeof 
     name: "WORKDIR creates the directory owned by the current USER",
     body: "USER app:staff\nWORKDIR /home/app",
     check: ({ graph, target }) => filesOf(graph, target).map((f) => f.actions),
-    want: [[{ action: "mkdir", path: "/home/app", mode: 0o755, makeParents: true, chown: { user: "app", group: "staff" } }]],
+    want: [[{
+      action: "mkdir",
+      path: "/home/app",
+      mode: 0o755,
+      makeParents: true,
+      chown: { user: "app", group: "staff" },
+    }]],
   },
   {
     name: "EXPOSE ranges, protocols and variables",
@@ -114,8 +127,15 @@ Deno.test("config: base image config is the starting point; --label applies to t
       Volumes: { "/v": {} },
     }, 3),
   };
-  const { graph, target } = await convert("FROM base AS one\nFROM one\nLABEL mine=1\n", { images, labels: { cli: "yes" } });
-  assertEquals([target.image.env, target.image.user, target.image.workingDir], [["PATH=/usr/bin", "LANG=C"], "nobody", "/w"]);
+  const { graph, target } = await convert("FROM base AS one\nFROM one\nLABEL mine=1\n", {
+    images,
+    labels: { cli: "yes" },
+  });
+  assertEquals([target.image.env, target.image.user, target.image.workingDir], [
+    ["PATH=/usr/bin", "LANG=C"],
+    "nobody",
+    "/w",
+  ]);
   assertEquals([target.image.exposedPorts, target.image.volumes, target.image.baseLayers], [["22/tcp"], ["/v"], 3]);
   assertEquals(target.image.labels, { from: "base", mine: "1", cli: "yes" });
   assertEquals(graph.stages[0].image.labels, { from: "base" });
@@ -133,7 +153,7 @@ Deno.test("config: invalid values are errors naming the line", async () => {
     ["EXPOSE 8080:80", 2, "publishing ports"],
     ["EXPOSE 80/icmp", 2, "invalid port/protocol"],
     ["STOPSIGNAL ki!l", 2, "invalid signal"],
-    ["ENV A=\"${B:?must be set}\"", 2, "must be set"],
+    ['ENV A="${B:?must be set}"', 2, "must be set"],
     ['VOLUME [""]', 2, "VOLUME specified can not be an empty string"],
   ];
   for (const [body, line, part] of cases) {

@@ -17,7 +17,7 @@ import {
 import { type DispatchContext, expandWord } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { cloneStageImage, stageImageFrom, type StageState, VertexList } from "./state.ts";
-import { isImageReference, PROXY_ARGS, platformArgs } from "./args.ts";
+import { isImageReference, platformArgs, PROXY_ARGS } from "./args.ts";
 
 /** A base image as the caller's registry lookup found it. */
 export interface ResolvedImage {
@@ -105,7 +105,7 @@ class Converter implements DispatchContext {
     const declared = new Set<string>();
     for (const a of this.#spec.metaArgs) for (const d of a.args) declared.add(d.key);
     for (const s of this.#spec.stages) {
-      for (const c of s.commands) if (c.kind === "arg") for (const d of c.args) declared.add(d.key);
+      for (const c of s.commands) if (c.kind === "arg") { for (const d of c.args) declared.add(d.key); }
     }
     const unused = Object.keys(this.#opts.buildArgs).filter((k) => !declared.has(k) && !PROXY_ARGS.has(k)).sort();
     if (unused.length > 0) this.warn(`one or more build-args [${unused.join(" ")}] were not consumed`);
@@ -177,14 +177,30 @@ class Converter implements DispatchContext {
     let state: StageState;
     if (base !== undefined && base < i) {
       const parent = await this.#stage(base);
-      state = { spec, root: parent.root, image: cloneStageImage(parent.image), history: [...parent.history], args: [],
-        cmdSet: false };
+      state = {
+        spec,
+        root: parent.root,
+        image: cloneStageImage(parent.image),
+        history: [...parent.history],
+        args: [],
+        cmdSet: false,
+      };
     } else if (base !== undefined && base > i) {
-      return fail(`FROM ${name}: stage "${name}" is defined later (line ${this.#spec.stages[base].from.location.startLine}); a stage can only build on earlier stages`);
+      return fail(
+        `FROM ${name}: stage "${name}" is defined later (line ${
+          this.#spec.stages[base].from.location.startLine
+        }); a stage can only build on earlier stages`,
+      );
     } else {
       const source = await this.#source(name, platform, line, true);
-      state = { spec, root: source.vertex, image: stageImageFrom(source.config, platform), history: [], args: [],
-        cmdSet: false };
+      state = {
+        spec,
+        root: source.vertex,
+        image: stageImageFrom(source.config, platform),
+        history: [],
+        args: [],
+        cmdSet: false,
+      };
     }
     if (state.image.onBuild.length > 0) {
       const triggers = state.image.onBuild;
@@ -227,9 +243,19 @@ class Converter implements DispatchContext {
         kind: "file",
         input: this.graph.add({ kind: "scratch" }),
         actions: [{
-          action: "copy", from: local, src: ["/"], dest: "/", copyDirContents: true, destIsDir: true,
-          extractArchives: false, allowWildcard: false, allowEmptyWildcard: false, followSymlinks: false,
-          excludes: [], parents: false, createDestPath: true,
+          action: "copy",
+          from: local,
+          src: ["/"],
+          dest: "/",
+          copyDirContents: true,
+          destIsDir: true,
+          extractArchives: false,
+          allowWildcard: false,
+          allowEmptyWildcard: false,
+          followSymlinks: false,
+          excludes: [],
+          parents: false,
+          createDestPath: true,
         }],
       });
       return { vertex };
@@ -249,9 +275,12 @@ class Converter implements DispatchContext {
     try {
       resolved = await this.#opts.resolveImage(ref, platform);
     } catch (e) {
-      throw new DockerfileError(this.file, line, `failed to resolve image "${ref}" for ${formatPlatform(platform)}: ${
-        (e as Error).message
-      }`, { cause: e });
+      throw new DockerfileError(
+        this.file,
+        line,
+        `failed to resolve image "${ref}" for ${formatPlatform(platform)}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     const vertex = this.graph.add({ kind: "image", ref: resolved.ref, digest: resolved.digest, platform });
     const out = { vertex, config: resolved.config };
@@ -287,7 +316,11 @@ class Converter implements DispatchContext {
     const idx = this.#stageIndexByName(name);
     if (idx === current) fail(`circular dependency: stage "${name}" refers to itself with --from`);
     if (idx !== undefined && idx > current) {
-      fail(`--from=${name}: stage "${name}" is defined later (line ${stages[idx].from.location.startLine}); only earlier stages can be used`);
+      fail(
+        `--from=${name}: stage "${name}" is defined later (line ${
+          stages[idx].from.location.startLine
+        }); only earlier stages can be used`,
+      );
     }
     if (idx !== undefined) return (await this.#stage(idx)).root;
     if (this.#opts.buildContexts?.[name] === undefined && !isImageReference(name)) {

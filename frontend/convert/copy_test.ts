@@ -11,9 +11,12 @@ async function actions(body: string, buildArgs: Record<string, string> = {}): Pr
 }
 
 Deno.test("COPY from the context: one copy action reading the context LocalVertex", async () => {
-  const { graph, target } = await convert("FROM busybox\nWORKDIR /app\nCOPY --chown=1000:1000 --chmod=0644 src/ *.json ./\n", {
-    contextExcludes: ["node_modules"],
-  });
+  const { graph, target } = await convert(
+    "FROM busybox\nWORKDIR /app\nCOPY --chown=1000:1000 --chmod=0644 src/ *.json ./\n",
+    {
+      contextExcludes: ["node_modules"],
+    },
+  );
   const copy = filesOf(graph, target)[1].actions[0];
   const ctx = graph.vertices.find((v): v is LocalVertex => v.kind === "local")!;
   assertEquals([ctx.name, ctx.path, ctx.excludes], ["context", "/ctx", ["node_modules"]]);
@@ -53,7 +56,11 @@ Deno.test("COPY dest: relative to WORKDIR, file vs directory, variables expanded
 
 Deno.test("COPY --parents, --exclude and ADD archive extraction flags", async () => {
   const [copy] = await actions("ARG X=tmp\nCOPY --parents --exclude=*.log --exclude=$X a/b/ /dst/");
-  assertEquals(copy.action === "copy" && [copy.parents, copy.excludes, copy.extractArchives], [true, ["*.log", "tmp"], false]);
+  assertEquals(copy.action === "copy" && [copy.parents, copy.excludes, copy.extractArchives], [
+    true,
+    ["*.log", "tmp"],
+    false,
+  ]);
   const [sym] = await actions("ARG M=u+x,go-w\nCOPY --chmod=$M a /x");
   assertEquals(sym.action === "copy" && sym.chmod, "u+x,go-w");
   const [add] = await actions("ADD app.tar.gz /opt/");
@@ -61,7 +68,9 @@ Deno.test("COPY --parents, --exclude and ADD archive extraction flags", async ()
 });
 
 Deno.test("ADD of a URL is an http action; --checksum is kept", async () => {
-  const [http] = await actions("ADD --checksum=sha256:abc123 --chmod=755 https://example.com/dl/tool.tgz /usr/local/bin/");
+  const [http] = await actions(
+    "ADD --checksum=sha256:abc123 --chmod=755 https://example.com/dl/tool.tgz /usr/local/bin/",
+  );
   assertEquals(http, {
     action: "http",
     url: "https://example.com/dl/tool.tgz",

@@ -23,7 +23,9 @@ export function shellOf(state: StageState): string[] {
 
 /** Expands `80`, `80/udp`, `8000-8002/tcp` into `port/proto` keys as Docker's nat.ParsePortSpecs does. */
 function parsePorts(spec: string, fail: (m: string) => never): string[] {
-  if (spec.includes(":")) fail(`EXPOSE ${spec}: publishing ports (ip:host:container) is done at run time, not in the image`);
+  if (spec.includes(":")) {
+    fail(`EXPOSE ${spec}: publishing ports (ip:host:container) is done at run time, not in the image`);
+  }
   const [range, proto = "tcp", ...rest] = spec.split("/");
   if (rest.length > 0 || !["tcp", "udp", "sctp"].includes(proto.toLowerCase())) fail(`invalid port/protocol: ${spec}`);
   const m = /^(\d+)(?:-(\d+))?$/.exec(range);

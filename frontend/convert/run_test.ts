@@ -19,8 +19,15 @@ Deno.test("RUN: cwd, user, env and network come from the stage", async () => {
     "insecure",
   ]);
   assertEquals(run.env, ["PATH=/bin", "A=1"]);
-  const bare = await lastRun("RUN true", { images: { busybox: { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } } } });
-  assertEquals([bare.env, bare.cwd, bare.user, bare.network], [["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/", "", "default"]);
+  const bare = await lastRun("RUN true", {
+    images: { busybox: { architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } } },
+  });
+  assertEquals([bare.env, bare.cwd, bare.user, bare.network], [
+    ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+    "/",
+    "",
+    "default",
+  ]);
 });
 
 Deno.test("RUN --mount: sources resolved to vertices, options expanded with ARGs", async () => {

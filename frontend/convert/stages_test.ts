@@ -34,12 +34,18 @@ Deno.test("--target picks a stage case-insensitively; a broken stage fails only 
   assertEquals([target.image.baseLayers, target.image.baseHistory.length], [1, 1]);
   const e = await assertRejects(() => convert(MULTI, { target: "broken" }), DockerfileError, "missing/image");
   assertEquals((e as DockerfileError).line, 5);
-  await assertRejects(() => convert(MULTI, { target: "nope" }), DockerfileError, 'target stage "nope" could not be found');
+  await assertRejects(
+    () => convert(MULTI, { target: "nope" }),
+    DockerfileError,
+    'target stage "nope" could not be found',
+  );
   await assertRejects(() => convert(MULTI, { target: "finale" }), DockerfileError, "did you mean final?");
 });
 
 Deno.test("a stage built FROM another does not change it", async () => {
-  const { graph } = await convert("FROM busybox AS a\nENV X=1\nFROM a AS b\nENV X=2\nLABEL b=1\nFROM a\nCOPY --from=b / /\n");
+  const { graph } = await convert(
+    "FROM busybox AS a\nENV X=1\nFROM a AS b\nENV X=2\nLABEL b=1\nFROM a\nCOPY --from=b / /\n",
+  );
   assertEquals(graph.stages.map((s) => s.image.env.join(",")), ["PATH=/bin,X=1", "PATH=/bin,X=2", "PATH=/bin,X=1"]);
   assertEquals(graph.stages[0].history.length, 1);
   assertEquals(Object.keys(graph.stages[2].image.labels), []);
@@ -47,7 +53,11 @@ Deno.test("a stage built FROM another does not change it", async () => {
 
 Deno.test("forward, self and out-of-range references are errors naming the line", async () => {
   const cases: [string, number, string][] = [
-    ["FROM busybox AS a\nCOPY --from=b / /\nFROM busybox AS b\nCOPY --from=a / /\n", 2, 'stage "b" is defined later (line 3)'],
+    [
+      "FROM busybox AS a\nCOPY --from=b / /\nFROM busybox AS b\nCOPY --from=a / /\n",
+      2,
+      'stage "b" is defined later (line 3)',
+    ],
     ["FROM later AS a\nFROM busybox AS later\nCOPY --from=a / /\n", 1, 'stage "later" is defined later (line 2)'],
     ["FROM busybox AS a\nRUN true\nCOPY --from=a / /x\n", 3, 'circular dependency: stage "a" refers to itself'],
     ["FROM busybox\nCOPY --from=0 / /x\n", 2, "invalid --from=0: refers to the current or a later build stage"],

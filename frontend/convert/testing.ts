@@ -13,7 +13,10 @@ export function imageConfig(config: ContainerConfig, layers = 1, platform: Platf
   return {
     ...platform,
     config,
-    rootfs: { type: "layers", diff_ids: Array.from({ length: layers }, (_, i) => `sha256:${String(i).padStart(64, "0")}`) },
+    rootfs: {
+      type: "layers",
+      diff_ids: Array.from({ length: layers }, (_, i) => `sha256:${String(i).padStart(64, "0")}`),
+    },
     history: Array.from({ length: layers }, (_, i) => ({ created_by: `base layer ${i}` })),
   };
 }
@@ -47,7 +50,9 @@ export async function convert(
       resolved.push(`${ref}|${platform.os}/${platform.architecture}`);
       const config = images[ref];
       if (!config) return Promise.reject(new Error(`${ref}: not found`));
-      const digest = `sha256:${[...ref].map((c) => c.charCodeAt(0).toString(16)).join("").padEnd(64, "0").slice(0, 64)}`;
+      const digest = `sha256:${
+        [...ref].map((c) => c.charCodeAt(0).toString(16)).join("").padEnd(64, "0").slice(0, 64)
+      }`;
       return Promise.resolve({ ref, digest, config: structuredClone(config) });
     },
     warn: (message, line) => warnings.push({ message, line }),

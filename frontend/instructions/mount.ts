@@ -16,7 +16,16 @@ export type MountSpec =
     readonly: boolean;
   }
   | { type: "tmpfs"; target: string; size?: number }
-  | { type: "secret"; target?: string; env?: string; id: string; required: boolean; mode: number; uid: number; gid: number }
+  | {
+    type: "secret";
+    target?: string;
+    env?: string;
+    id: string;
+    required: boolean;
+    mode: number;
+    uid: number;
+    gid: number;
+  }
   | { type: "ssh"; target?: string; id: string; required: boolean; mode: number; uid: number; gid: number };
 
 const KEYS: Record<string, string[]> = {
@@ -28,7 +37,11 @@ const KEYS: Record<string, string[]> = {
 };
 
 const ALIASES: Record<string, string> = {
-  dst: "target", destination: "target", src: "source", ro: "readonly", readwrite: "rw",
+  dst: "target",
+  destination: "target",
+  src: "source",
+  ro: "readonly",
+  readwrite: "rw",
 };
 
 /** Splits `a=b,"c=d,e",f` on unquoted commas, as a CSV field list. */
@@ -113,9 +126,16 @@ export function parseMount(value: string, where: { file: string; line: number })
         fail(`unsupported sharing value "${sharing}" (use shared, private or locked)`);
       }
       return {
-        type, target: absTarget(target!), id: opts.get("id") || absTarget(target!),
-        sharing: sharing as "shared" | "private" | "locked", from: opts.get("from"), source: opts.get("source") ?? "/",
-        mode: int("mode", 0o755, 8), uid: int("uid", 0), gid: int("gid", 0), readonly,
+        type,
+        target: absTarget(target!),
+        id: opts.get("id") || absTarget(target!),
+        sharing: sharing as "shared" | "private" | "locked",
+        from: opts.get("from"),
+        source: opts.get("source") ?? "/",
+        mode: int("mode", 0o755, 8),
+        uid: int("uid", 0),
+        gid: int("gid", 0),
+        readonly,
       };
     }
     case "tmpfs": {
@@ -129,15 +149,26 @@ export function parseMount(value: string, where: { file: string; line: number })
       const env = opts.get("env");
       const id = opts.get("id") || (target ? target.split("/").filter(Boolean).pop() : env);
       if (!id) fail("secret mount needs an id, a target or an env");
-      const out: MountSpec = { type, id: id!, required: bool("required", false), mode: int("mode", 0o400, 8),
-        uid: int("uid", 0), gid: int("gid", 0) };
+      const out: MountSpec = {
+        type,
+        id: id!,
+        required: bool("required", false),
+        mode: int("mode", 0o400, 8),
+        uid: int("uid", 0),
+        gid: int("gid", 0),
+      };
       if (target || !env) out.target = target ? absTarget(target) : `/run/secrets/${id}`;
       if (env) out.env = env;
       return out;
     }
   }
   return {
-    type: "ssh", id: opts.get("id") || "default", required: bool("required", false), mode: int("mode", 0o600, 8),
-    uid: int("uid", 0), gid: int("gid", 0), ...(target ? { target: absTarget(target) } : {}),
+    type: "ssh",
+    id: opts.get("id") || "default",
+    required: bool("required", false),
+    mode: int("mode", 0o600, 8),
+    uid: int("uid", 0),
+    gid: int("gid", 0),
+    ...(target ? { target: absTarget(target) } : {}),
   };
 }

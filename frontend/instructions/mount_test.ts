@@ -5,7 +5,13 @@ import { parseMount } from "./mount.ts";
 const at = { file: "Dockerfile", line: 7 };
 
 Deno.test("mount defaults follow BuildKit for every type", () => {
-  assertEquals(parseMount("target=/src", at), { type: "bind", target: "/src", from: undefined, source: "/", readonly: true });
+  assertEquals(parseMount("target=/src", at), {
+    type: "bind",
+    target: "/src",
+    from: undefined,
+    source: "/",
+    readonly: true,
+  });
   assertEquals(parseMount("type=bind,src=sub,dst=/s,from=build,rw", at), {
     type: "bind",
     target: "/s",
@@ -35,7 +41,11 @@ Deno.test("mount defaults follow BuildKit for every type", () => {
     1001,
     true,
   ]);
-  assertEquals(parseMount("type=tmpfs,target=/tmp,size=64m", at), { type: "tmpfs", target: "/tmp", size: 64 * 1024 * 1024 });
+  assertEquals(parseMount("type=tmpfs,target=/tmp,size=64m", at), {
+    type: "tmpfs",
+    target: "/tmp",
+    size: 64 * 1024 * 1024,
+  });
   assertEquals(parseMount("type=secret,id=npmrc", at), {
     type: "secret",
     id: "npmrc",
@@ -63,7 +73,14 @@ Deno.test("mount defaults follow BuildKit for every type", () => {
     gid: 0,
     env: "TOKEN",
   });
-  assertEquals(parseMount("type=ssh", at), { type: "ssh", id: "default", required: false, mode: 0o600, uid: 0, gid: 0 });
+  assertEquals(parseMount("type=ssh", at), {
+    type: "ssh",
+    id: "default",
+    required: false,
+    mode: 0o600,
+    uid: 0,
+    gid: 0,
+  });
 });
 
 Deno.test("mount errors say which --mount and which line", () => {

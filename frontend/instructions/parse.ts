@@ -1,27 +1,61 @@
 import type { Node, ParseResult } from "../parser/mod.ts";
 import type { SourceLocation } from "../../graph/mod.ts";
 import { DockerfileError } from "./errors.ts";
-import { parseFlags, type FlagSpec } from "./flags.ts";
+import { type FlagSpec, parseFlags } from "./flags.ts";
 import { parseGoDuration } from "./duration.ts";
 import { suggest } from "./suggest.ts";
-import type { ArgDecl, ArgInstruction, DockerfileSpec, HealthcheckInstruction, Instruction, KeyValue, StageSpec } from
-  "./types.ts";
+import type {
+  ArgDecl,
+  ArgInstruction,
+  DockerfileSpec,
+  HealthcheckInstruction,
+  Instruction,
+  KeyValue,
+  StageSpec,
+} from "./types.ts";
 
 /** Every keyword tsbuild understands, uppercased, for did-you-mean suggestions. */
 export const KEYWORDS = [
-  "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER",
-  "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+  "ADD",
+  "ARG",
+  "CMD",
+  "COPY",
+  "ENTRYPOINT",
+  "ENV",
+  "EXPOSE",
+  "FROM",
+  "HEALTHCHECK",
+  "LABEL",
+  "MAINTAINER",
+  "ONBUILD",
+  "RUN",
+  "SHELL",
+  "STOPSIGNAL",
+  "USER",
+  "VOLUME",
+  "WORKDIR",
 ] as const;
 
-const COPY_FLAGS: FlagSpec = { from: "string", chown: "string", chmod: "string", link: "bool", parents: "bool",
-  exclude: "strings" };
+const COPY_FLAGS: FlagSpec = {
+  from: "string",
+  chown: "string",
+  chmod: "string",
+  link: "bool",
+  parents: "bool",
+  exclude: "strings",
+};
 const FLAGS: Record<string, FlagSpec> = {
   from: { platform: "string" },
   run: { mount: "strings", network: "string", security: "string" },
   copy: COPY_FLAGS,
   add: { ...COPY_FLAGS, checksum: "string", "keep-git-dir": "bool" },
-  healthcheck: { interval: "string", timeout: "string", "start-period": "string", "start-interval": "string",
-    retries: "string" },
+  healthcheck: {
+    interval: "string",
+    timeout: "string",
+    "start-period": "string",
+    "start-interval": "string",
+    retries: "string",
+  },
 };
 
 /** The argument words of an instruction node (its `next` chain). */
@@ -79,8 +113,14 @@ export function parseInstruction(node: Node, file: string): Instruction {
         fail(`unsupported security mode "${security}" (use sandbox or insecure)`);
       }
       return {
-        kind: "run", location, cmdLine: args, prependShell: !node.json, heredocs: node.heredocs,
-        mounts: flags.arrays.get("mount") ?? [], network, security,
+        kind: "run",
+        location,
+        cmdLine: args,
+        prependShell: !node.json,
+        heredocs: node.heredocs,
+        mounts: flags.arrays.get("mount") ?? [],
+        network,
+        security,
       };
     }
     case "copy":
@@ -96,10 +136,19 @@ export function parseInstruction(node: Node, file: string): Instruction {
         fail(`invalid --checksum "${checksum}": expected sha256:<hex>`);
       }
       return {
-        kind: keyword, location, sources: args.slice(0, -1), dest: args[args.length - 1], heredocs: node.heredocs,
-        from: flags.strings.get("from"), chown: flags.strings.get("chown"), chmod,
-        link: flags.bools.get("link") ?? false, parents: flags.bools.get("parents") ?? false,
-        excludes: flags.arrays.get("exclude") ?? [], checksum, keepGitDir: flags.bools.get("keep-git-dir") ?? false,
+        kind: keyword,
+        location,
+        sources: args.slice(0, -1),
+        dest: args[args.length - 1],
+        heredocs: node.heredocs,
+        from: flags.strings.get("from"),
+        chown: flags.strings.get("chown"),
+        chmod,
+        link: flags.bools.get("link") ?? false,
+        parents: flags.bools.get("parents") ?? false,
+        excludes: flags.arrays.get("exclude") ?? [],
+        checksum,
+        keepGitDir: flags.bools.get("keep-git-dir") ?? false,
       };
     }
     case "env":
@@ -221,7 +270,11 @@ export function parseDockerfileSpec(result: ParseResult, file: string): Dockerfi
       stages.push({ index: stages.length, from: inst, name: inst.name?.toLowerCase(), commands: [] });
     } else if (stages.length === 0) {
       if (inst.kind !== "arg") {
-        throw new DockerfileError(file, child.startLine, `${child.value.toUpperCase()} before the first FROM: only ARG may come before FROM`);
+        throw new DockerfileError(
+          file,
+          child.startLine,
+          `${child.value.toUpperCase()} before the first FROM: only ARG may come before FROM`,
+        );
       }
       metaArgs.push(inst);
     } else {
@@ -234,7 +287,11 @@ export function parseDockerfileSpec(result: ParseResult, file: string): Dockerfi
     if (!s.name) continue;
     const prev = seen.get(s.name);
     if (prev !== undefined) {
-      throw new DockerfileError(file, s.from.location.startLine, `duplicate stage name "${s.from.name}" (first used on line ${prev})`);
+      throw new DockerfileError(
+        file,
+        s.from.location.startLine,
+        `duplicate stage name "${s.from.name}" (first used on line ${prev})`,
+      );
     }
     seen.set(s.name, s.from.location.startLine);
   }

@@ -65,10 +65,14 @@ Deno.test("RUN: shell and exec form, mounts, network and security", () => {
   ) as RunInstruction[];
   assertEquals([shell.cmdLine, shell.prependShell], [['echo "$HOME" && ls'], true]);
   assertEquals([exec.cmdLine, exec.prependShell], [["echo", "a b"], false]);
-  assertEquals([flagged.mounts, flagged.network, flagged.security], [[
-    "type=cache,target=/c",
-    "type=tmpfs,target=/t",
-  ], "none", "insecure"]);
+  assertEquals([flagged.mounts, flagged.network, flagged.security], [
+    [
+      "type=cache,target=/c",
+      "type=tmpfs,target=/t",
+    ],
+    "none",
+    "insecure",
+  ]);
   fails("FROM busybox\nRUN --network=bridge true\n", 2, 'unsupported network mode "bridge"');
   fails("FROM busybox\nRUN --security=yolo true\n", 2, 'unsupported security mode "yolo"');
   fails("FROM busybox\nRUN\n", 2, "RUN requires at least one argument");
