@@ -98,18 +98,29 @@ async function startBearerFront(upstream: string) {
     port: 0,
     signal: ac.signal,
     onListen: ({ port }) => (tokenUrl = `http://127.0.0.1:${port}/token`),
-  }, (req) => {
+  }, async (req) => {
     const url = new URL(req.url);
-    const auth = req.headers.get("Authorization");
-    const user = auth === "Basic " + btoa("alice:wonder") ? "alice" : auth ? "bad" : "anonymous";
+    let params = url.searchParams;
+    let user: string;
+    if (req.method === "POST") {
+      // OAuth2 refresh-token grant: what docker sends when config.json holds an identitytoken.
+      params = new URLSearchParams(await req.text());
+      const ok = params.get("grant_type") === "refresh_token" && params.get("refresh_token") === "alice-refresh";
+      user = ok ? "alice(refresh)" : "bad";
+    } else {
+      const auth = req.headers.get("Authorization");
+      user = auth === "Basic " + btoa("alice:wonder") ? "alice" : auth ? "bad" : "anonymous";
+    }
     if (user === "bad") return new Response("bad credentials", { status: 401 });
-    if (url.searchParams.get("service") !== "test-registry") return new Response("wrong service", { status: 400 });
-    const scopes = url.searchParams.getAll("scope");
+    if (params.get("service") !== "test-registry") return new Response("wrong service", { status: 400 });
+    const scopes = req.method === "POST"
+      ? (params.get("scope") ?? "").split(" ").filter(Boolean)
+      : params.getAll("scope");
     tokenRequests.push(`${user} ${scopes.join(" ")}`);
     const granted = new Set<string>();
     for (const s of scopes) {
       const [, repo, actions] = s.split(":");
-      for (const a of actions.split(",")) if (a === "pull" || user === "alice") granted.add(`${repo}:${a}`);
+      for (const a of actions.split(",")) if (a === "pull" || user.startsWith("alice")) granted.add(`${repo}:${a}`);
     }
     const t = `tok-${++counter}`;
     grants.set(t, granted);
@@ -186,6 +197,16 @@ Deno.test("Bearer tokens: anonymous pull, push with credentials, one token per s
 
     await alice.checkCredentials(front.host, "alice", "wonder");
     await assertRejects(() => alice.checkCredentials(front.host, "alice", "nope"), RegistryError, "token server");
+
+    // An identity token (docker's OAuth2 refresh token) is exchanged by POST and grants push too.
+    await Deno.writeTextFile(
+      `${cfgDir}/config.json`,
+      JSON.stringify({ auths: { [front.host]: { identitytoken: "alice-refresh" } } }),
+    );
+    front.tokenRequests.length = 0;
+    const viaRefresh = new RegistryClient({ dockerConfigDir: cfgDir });
+    await viaRefresh.putManifest(parseReference(`${front.host}/team/app:2`), img.manifestBytes, img.desc.mediaType);
+    assertEquals(front.tokenRequests, ["alice(refresh) repository:team/app:pull,push"]);
 
     // Wrong stored password: the token server refuses and the message says what to do.
     await login(front.host, "alice", "nope", { dir: cfgDir });
