@@ -161,3 +161,8 @@ Deno.test("config: invalid values are errors naming the line", async () => {
     assertEquals(e.line, line, body);
   }
 });
+
+Deno.test("config: the escape directive changes how words are expanded", async () => {
+  const { target } = await convert("# escape=`\nFROM busybox\nENV A=1\nENV B=`$A C=\\$A\n");
+  assertEquals(target.image.env.slice(-3), ["A=1", "B=$A", "C=\\1"]);
+});
