@@ -10,6 +10,7 @@ import { detectSpecHost } from "./host_facts.ts";
 import { killOnInterrupt } from "./interrupts.ts";
 import { findMissingStubs, type MountStubs, removeStubs } from "./mount_stubs.ts";
 import { resolveInRootfs } from "./rootfs_path.ts";
+import { ownerStubs, staleOwner, writeOwner } from "./run_owner.ts";
 import { buildSpec, type SpecHost } from "./spec.ts";
 import type { RunMount, RunRequest, RunResult } from "./types.ts";
 import { type ResolvedUser, resolveUser } from "./user.ts";
@@ -55,6 +56,7 @@ export class RuncExecutor {
     await Deno.mkdir(bundle, { recursive: true, mode: 0o700 });
     let stubs: MountStubs = { paths: [], parentTimes: new Map() };
     try {
+      await writeOwner(bundle, req.rootfs, stubs);
       this.#host ??= detectSpecHost();
       const user = await resolveUser(req.rootfs, req.user);
       const cwd = req.cwd.startsWith("/") ? req.cwd : `/${req.cwd}`;
@@ -76,6 +78,7 @@ export class RuncExecutor {
         host: await this.#host,
       });
       stubs = await findMissingStubs(req.rootfs, spec.mounts.map((m) => m.destination));
+      await writeOwner(bundle, req.rootfs, stubs);
       await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify(spec));
       return await this.#runContainer(id, bundle, req);
     } finally {
@@ -83,6 +86,35 @@ export class RuncExecutor {
       await removeStubs(req.rootfs, stubs);
       await Deno.remove(bundle, { recursive: true }).catch(() => {});
     }
+  }
+
+  /**
+   * Removes what runs of dead tsbuild processes (SIGKILL, power loss) left: their containers, bundles (which may
+   * hold secrets) and the mount stubs in rootfses that still exist. Returns the container ids cleaned up.
+   */
+  async cleanupStale(): Promise<string[]> {
+    const cleaned: string[] = [];
+    let entries: Deno.DirEntry[] = [];
+    try {
+      entries = await Array.fromAsync(Deno.readDir(this.#bundles));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return cleaned;
+      throw e;
+    }
+    for (const e of entries) {
+      const bundle = `${this.#bundles}/${e.name}`;
+      const owner = await staleOwner(bundle);
+      if (!owner) continue;
+      await this.#delete(e.name);
+      try {
+        await removeStubs(owner.rootfs, ownerStubs(owner));
+      } catch {
+        // the rootfs (an overlay mount of the dead process) may be gone; nothing left to clean there
+      }
+      await Deno.remove(bundle, { recursive: true }).catch(() => {});
+      cleaned.push(e.name);
+    }
+    return cleaned;
   }
 
   async #runContainer(id: string, bundle: string, req: RunRequest): Promise<RunResult> {

@@ -331,3 +331,30 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
   });
 }
+
+Deno.test("cleanupStale removes what a SIGKILLed tsbuild left: container, bundle and mount stubs", async () => {
+  const { dir, rootfs, executor } = await setup();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", new URL("./testdata/interrupted_run.ts", import.meta.url).pathname, `${dir}/state`, rootfs],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const reader = child.stdout.getReader();
+  assertEquals(dec.decode((await reader.read()).value), "started\n");
+  // A live run is not stale: cleanup must leave it alone.
+  assertEquals(await executor.cleanupStale(), []);
+  assertEquals((await runcList(dir)).length, 1);
+  child.kill("SIGKILL");
+  await child.status;
+  reader.releaseLock();
+  await child.stdout.cancel();
+  const left = await runcList(dir) as { id: string }[];
+  assertEquals(left.length, 1);
+  assertEquals(await executor.cleanupStale(), [left[0].id]);
+  assertEquals(await runcList(dir), []);
+  assertEquals(await Array.fromAsync(Deno.readDir(`${dir}/state/bundles`)), []);
+  await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
+  await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
+  const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
+  assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+});
