@@ -28,9 +28,12 @@ function ago(iso: string | undefined): string {
   return "Less than a second ago";
 }
 
-function flagsOf(argv: string[], extra: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {}) {
+// deno-lint-ignore no-explicit-any
+type Flags = { values: Record<string, any>; positionals: string[] };
+
+function flagsOf(argv: string[], extra: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {}): Flags {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { platform: { type: "string" }, "insecure-registry": { type: "string", multiple: true }, ...extra } });
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { platform: { type: "string" }, "insecure-registry": { type: "string", multiple: true }, ...extra } }) as Flags;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -112,6 +115,7 @@ export async function loginCommand(argv: string[]): Promise<number> {
   if (!values.username) throw new UsageError("tsbuild login: --username is required");
   const password = values["password-stdin"] ? await readPassword() : values.password as string | undefined;
   if (!password) throw new UsageError("tsbuild login: give --password-stdin (preferred) or --password");
+  await new RegistryClient({ insecureRegistries: values["insecure-registry"] }).checkCredentials(positionals[0], values.username, password);
   await login(positionals[0], values.username as string, password);
   console.log("Login Succeeded");
   return 0;

@@ -2,7 +2,7 @@
  * The `tsbuild` command. Subcommands that touch the store run inside the build namespace: the first process
  * re-executes itself there (runtime/) and only relays the exit code.
  */
-import { fromFileUrl } from "node:path";
+import { fileURLToPath } from "node:url";
 import { TsbuildError } from "../errors.ts";
 import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
 import { buildCommand } from "./build_command.ts";
@@ -47,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (NEEDS_NAMESPACE.has(cmd) && !inNamespace()) {
-    return await enterNamespace({ argv, script: fromFileUrl(import.meta.url) });
+    return await enterNamespace({ argv, script: fileURLToPath(import.meta.url) });
   }
   const ac = new AbortController();
   let signals = 0;

@@ -13,5 +13,5 @@ export { type ExportLayer, imageConfig } from "./image_config.ts";
 export { layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
 export { type BlobOrigins, pushImage } from "./push.ts";
 export { writeLocalOutput } from "./local.ts";
-export { type BlobSource, readOciLayout, writeOciLayout } from "./oci_layout.ts";
+export { type BlobSource, OciLayoutError, readOciLayout, writeOciLayout } from "./oci_layout.ts";
 export { writeDockerArchive } from "./docker_archive.ts";
