@@ -46,8 +46,13 @@ export async function applyLayer(
         if (!extract.write(value)) {
           // "close" too: a failed extraction destroys the extractor, which then never drains.
           await new Promise<void>((r) => {
-            extract.once("drain", () => r());
-            extract.once("close", () => r());
+            const done = () => {
+              extract.off("drain", done);
+              extract.off("close", done);
+              r();
+            };
+            extract.once("drain", done);
+            extract.once("close", done);
           });
         }
       }

@@ -213,8 +213,14 @@ async function addFile(pack: tar.Pack, header: tar.Header, path: string): Promis
     for await (const chunk of file.readable) {
       if (!sink.write(chunk)) {
         await new Promise<void>((r) => {
-          sink.once("drain", () => r());
-          sink.once("close", () => r()); // the pack was destroyed (the reader gave up): stop waiting
+          // "close" too: the pack was destroyed (the reader gave up); stop waiting. Drop both after either fires.
+          const done = () => {
+            sink.off("drain", done);
+            sink.off("close", done);
+            r();
+          };
+          sink.once("drain", done);
+          sink.once("close", done);
         });
         if (sink.destroyed) break;
       }

@@ -25,7 +25,9 @@ export function stepNames(graph: Graph): { names: Map<VertexId, string>; stageOf
     steps.forEach((h, i) => {
       const id = h.vertex!;
       stageOf.set(id, stage.index);
-      if (!names.has(id)) names.set(id, `[${label} ${i + 2}/${total}] ${h.createdBy.replace(/ # buildkit$/, "").replace(/^\|\d+ (\S+=\S* )*/, "")}`);
+      const v = graph.vertices[id];
+      const text = "location" in v && v.location ? v.location.text : h.createdBy.replace(/ # buildkit$/, "").replace(/^\|\d+ (\S+=\S* )*/, "");
+      if (!names.has(id)) names.set(id, `[${label} ${i + 2}/${total}] ${text}`);
     });
   }
   graph.vertices.forEach((v, id) => {
