@@ -3,7 +3,7 @@
 # folder that fails to load cannot hide the others' results), then the unprivileged pass inside the user namespace.
 # Ends with exactly `N passed, N failed` and exits non-zero on any failure.
 # Env: TSBUILD_TEST_FOLDERS (default: every top-level folder with tests), TSBUILD_NS_TEST_PATHS (namespace pass),
-#      TSBUILD_SKIP_INSTALL=1, TSBUILD_TEST_TIMEOUT (per run, default 20m).
+#      TSBUILD_SKIP_INSTALL=1, TSBUILD_TEST_TIMEOUT (per run, default 15m).
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -42,7 +42,7 @@ run() { # name command...
   shift
   log=$logdir/$(tr '/ ' '__' <<<"$name").log
   echo "=== $name: $*"
-  timeout "${TSBUILD_TEST_TIMEOUT:-20m}" "$@" 2>&1 | tee "$log"
+  timeout "${TSBUILD_TEST_TIMEOUT:-15m}" "$@" 2>&1 | tee "$log"
   tally "$name" "$log" "${PIPESTATUS[0]}"
 }
 
