@@ -44,6 +44,7 @@ export async function* overlayChanges(
   upper: string,
   xattrs: Map<string, Record<string, Uint8Array>>,
   rel = "",
+  lowers: string[] = [],
 ): AsyncGenerator<Change> {
   const dir = rel ? join(upper, rel) : upper;
   for (const name of await sortedNames(dir)) {
@@ -54,12 +55,29 @@ export async function* overlayChanges(
       yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
       continue;
     }
-    yield { rel: childRel, kind: "add", abs, info };
+    const opaque = info.isDirectory && isOpaque(xattrs.get(abs));
+    // A directory overlay merely copied up (a RUN created and removed a mount stub in it, or wrote a file below
+    // it) is not a change of its own when its metadata equals what the lowers show: containerd skips it too.
+    if (opaque || !info.isDirectory || !(await sameAsLowerDir(info, childRel, lowers))) {
+      yield { rel: childRel, kind: "add", abs, info };
+    }
     if (info.isDirectory) {
-      if (isOpaque(xattrs.get(abs))) yield { rel: `${childRel}/.wh..wh..opq`, kind: "whiteout" };
-      yield* overlayChanges(upper, xattrs, childRel);
+      if (opaque) yield { rel: `${childRel}/.wh..wh..opq`, kind: "whiteout" };
+      yield* overlayChanges(upper, xattrs, childRel, lowers);
     }
   }
+}
+
+/** Whether the lowers (nearest first) show a directory at `rel` with the same mode, owner and mtime. */
+async function sameAsLowerDir(info: Deno.FileInfo, rel: string, lowers: string[]): Promise<boolean> {
+  for (const lower of lowers) {
+    const l = await lstatOrUndefined(join(lower, rel));
+    if (!l) continue;
+    if (!l.isDirectory) return false; // a file, or a whiteout device hiding the path
+    return (l.mode ?? 0) === (info.mode ?? 0) && l.uid === info.uid && l.gid === info.gid &&
+      l.mtime?.getTime() === info.mtime?.getTime();
+  }
+  return false;
 }
 
 async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPath: string): Promise<boolean> {

@@ -201,7 +201,13 @@ export class LayerStore {
       const parentFs = rec.parent && this.snapshotter.fsDir((await this.snapshotter.record(rec.parent)).id);
       changes = treeChanges(parentFs || undefined, fs);
     } else {
-      changes = overlayChanges(fs, xattrs);
+      const lowers: string[] = [];
+      for (let p = rec.parent; p !== undefined;) {
+        const r = await this.snapshotter.record(p);
+        lowers.push(this.snapshotter.fsDir(r.id));
+        p = r.parent;
+      }
+      changes = overlayChanges(fs, xattrs, "", lowers);
     }
     const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
     const hash = sha256();
