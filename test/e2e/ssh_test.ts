@@ -57,7 +57,8 @@ async function startAgent(as: "root" | "user", key: string): Promise<{ sock: str
   for (let i = 0; i < 100 && !(await Deno.stat(sock).then(() => true, () => false)); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  const [addCmd, ...addArgs] = asUser(["env", `SSH_AUTH_SOCK=${sock}`, "ssh-add", "-q", key]);
+  // From stdin: ssh-add refuses a key file others can read, and this one must be readable by both users.
+  const [addCmd, ...addArgs] = asUser(["sh", "-c", 'SSH_AUTH_SOCK="$1" ssh-add -q - < "$2"', "sh", sock, key]);
   await sh(addCmd, addArgs);
   return {
     sock,
