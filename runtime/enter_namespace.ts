@@ -4,7 +4,8 @@
  * through newuidmap/newgidmap.
  */
 import { NamespaceError } from "./errors.ts";
-import { probe, subIdRange, userName } from "./host_probe.ts";
+import { subIdRange, userName } from "./host_probe.ts";
+import { killPid, onInterrupt, probe, selfCommand, spawnInheriting } from "./process.ts";
 import { diagnose, inspectHost, unshareArgs } from "./host_report.ts";
 
 const MARK = "TSBUILD_IN_NAMESPACE";
@@ -15,16 +16,6 @@ export function inNamespace(): boolean {
 }
 
 let warnedSingleId = false;
-
-// deno-lint-ignore no-explicit-any
-const nodeProcess: any = (globalThis as any).process;
-
-/** The command line that runs `script` again with this runtime (Deno or Node) and its flags. */
-function selfCommand(script: string, argv: string[]): string[] {
-  const underNode = nodeProcess?.versions?.node && !nodeProcess?.versions?.deno;
-  if (underNode) return [nodeProcess.execPath, ...(nodeProcess.execArgv ?? []), script, ...argv];
-  return [Deno.execPath(), "run", "-A", script, ...argv];
-}
 
 /** Pids whose parent is `pid` (util-linux unshare does not pass SIGTERM on to the process it forked). */
 async function childrenOf(pid: number): Promise<number[]> {
@@ -75,44 +66,15 @@ export async function enterNamespace(opts: { argv: string[]; script: string }): 
     );
   }
 
-  const child = new Deno.Command("unshare", {
-    args: [...args, ...selfCommand(opts.script, opts.argv)],
-    env: { [MARK]: "1" },
-    stdin: "inherit",
-    stdout: "inherit",
-    stderr: "inherit",
-  }).spawn();
-  const forward = (sig: Deno.Signal) => async () => {
+  const child = await spawnInheriting("unshare", [...args, ...selfCommand(opts.script, opts.argv)], { [MARK]: "1" });
+  const stop = onInterrupt(async (sig) => {
     const kids = await childrenOf(child.pid);
-    if (kids.length === 0) {
-      child.kill(sig);
-      return;
-    }
-    for (const pid of kids) {
-      try {
-        Deno.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  const handlers = (["SIGINT", "SIGTERM"] as const).map((sig) => [sig, forward(sig)] as const);
-  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+    if (kids.length === 0) child.kill(sig);
+    for (const pid of kids) killPid(pid, sig);
+  });
   try {
-    const status = await child.status;
-    if (status.signal) return 128 + (SIGNAL_NUMBERS[status.signal] ?? 0);
-    return status.code;
+    return await child.status;
   } finally {
-    for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
+    stop();
   }
 }
-
-const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
-  SIGHUP: 1,
-  SIGINT: 2,
-  SIGQUIT: 3,
-  SIGKILL: 9,
-  SIGSEGV: 11,
-  SIGPIPE: 13,
-  SIGTERM: 15,
-};

@@ -5,11 +5,17 @@ const fixture = new URL("./testdata/reexec.ts", import.meta.url).pathname;
 const dec = new TextDecoder();
 
 /** Runs the fixture as a fresh program outside any tsbuild namespace (the mark is removed from its env). */
-function fixtureCommand(args: string[], env: Record<string, string> = {}, cmd = Deno.execPath(), script = fixture) {
+function fixtureCommand(
+  args: string[],
+  env: Record<string, string> = {},
+  cmd = Deno.execPath(),
+  script = fixture,
+  runtimeArgs = ["run", "-A"],
+) {
   const e = Deno.env.toObject();
   delete e.TSBUILD_IN_NAMESPACE;
   return new Deno.Command(cmd, {
-    args: ["run", "-A", script, ...args],
+    args: [...runtimeArgs, script, ...args],
     env: { ...e, ...env },
     clearEnv: true,
     stdin: "null",
@@ -114,4 +120,45 @@ Deno.test("an unprivileged user gets its /etc/subuid range mapped", async (t) =>
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("under Node (bundled with the Deno shim) the re-exec, exit code and SIGTERM forwarding work too", async (t) => {
+  const node = await new Deno.Command("sh", { args: ["-c", "command -v node"], stdout: "piped" }).output();
+  if (!node.success) {
+    await t.step({ name: "needs node", ignore: true, fn: () => {} });
+    return;
+  }
+  const dir = await Deno.makeTempDir();
+  const repo = new URL("..", import.meta.url).pathname;
+  const built = await new Deno.Command(`${repo}/node_modules/.bin/esbuild`, {
+    args: [
+      "--bundle",
+      "--platform=node",
+      "--format=esm",
+      "--target=node20",
+      "--banner:js=import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
+      new URL("./testdata/node_entry.ts", import.meta.url).pathname,
+      `--outfile=${dir}/reexec.mjs`,
+    ],
+    stderr: "piped",
+  }).output();
+  assert(built.success, dec.decode(built.stderr));
+  const nodePath = dec.decode(node.stdout).trim();
+  const report = await fixtureCommand(["report", "6"], {}, nodePath, `${dir}/reexec.mjs`, []).output();
+  assertEquals(report.code, 6, dec.decode(report.stderr));
+  const inside = JSON.parse(dec.decode(report.stdout));
+  assertEquals([inside.args, inside.uid, inside.mark], [["6"], 0, "1"]);
+
+  const child = fixtureCommand(["signal"], {}, nodePath, `${dir}/reexec.mjs`, []).spawn();
+  const reader = child.stdout.getReader();
+  let text = "";
+  while (!text.includes("ready\n")) {
+    const r = await reader.read();
+    if (r.done) break;
+    text += dec.decode(r.value);
+  }
+  child.kill("SIGTERM");
+  for (let r = await reader.read(); !r.done; r = await reader.read()) text += dec.decode(r.value);
+  await child.stderr.cancel();
+  assertEquals([(await child.status).code, text], [42, "ready\ngot SIGTERM\n"]);
 });

@@ -59,12 +59,4 @@ export async function sysctl(name: string): Promise<string | undefined> {
   }
 }
 
-/** Runs a probe command, returning success and its stderr (never throws on a missing binary). */
-export async function probe(cmd: string, args: string[], cwd?: string): Promise<{ ok: boolean; stderr: string }> {
-  try {
-    const out = await new Deno.Command(cmd, { args, cwd, stdin: "null", stdout: "null", stderr: "piped" }).output();
-    return { ok: out.success, stderr: new TextDecoder().decode(out.stderr).trim() };
-  } catch (e) {
-    return { ok: false, stderr: e instanceof Error ? e.message : String(e) };
-  }
-}
+export { probe } from "./process.ts";

@@ -3,6 +3,7 @@
  * namespace) rather than guessing, with a fix for every problem.
  */
 import { probe, type SubIdRange, subIdRange, sysctl, userName, which } from "./host_probe.ts";
+import { stdoutOf } from "./process.ts";
 
 /** A problem found on the host and the command or setting that fixes it. */
 export interface HostProblem {
@@ -105,8 +106,7 @@ export async function inspectHost(): Promise<HostReport> {
     /operation not permitted/i.test(bare.stderr) && sysctls["kernel.apparmor_restrict_unprivileged_userns"] !== "1";
   let runc: HostReport["runc"];
   if (runcPath) {
-    const out = await new Deno.Command(runcPath, { args: ["--version"], stdout: "piped", stderr: "null" }).output();
-    runc = { path: runcPath, version: new TextDecoder().decode(out.stdout).split("\n")[0].trim() };
+    runc = { path: runcPath, version: (await stdoutOf(runcPath, ["--version"])).split("\n")[0].trim() };
   }
   const overlayUsable = trial.ok && await overlayProbe(realRoot, hasRanges);
   const mapping = realRoot

@@ -31,5 +31,5 @@ if (mode === "signal") {
     Deno.exit(42);
   });
   console.log("ready");
-  await new Promise(() => {});
+  setInterval(() => {}, 1 << 30); // keeps Node alive too, where a pending promise alone would not
 }
