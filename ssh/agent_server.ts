@@ -88,7 +88,11 @@ export class SshAgentServer {
   async listen(owner: SocketOwner, path = `${this.#dir}/run-${++this.#count}.sock`): Promise<AgentSocket> {
     const server = net.createServer((conn) => this.#serve(conn));
     await new Promise<void>((resolve, reject) => {
-      server.once("error", (e: Error) => reject(new SshError(`ssh agent ${this.id}: cannot listen on ${path}: ${e.message}`, { cause: e })));
+      server.once(
+        "error",
+        (e: Error) =>
+          reject(new SshError(`ssh agent ${this.id}: cannot listen on ${path}: ${e.message}`, { cause: e })),
+      );
       server.listen(path, () => resolve());
     });
     this.#servers.add(server);
@@ -102,7 +106,10 @@ export class SshAgentServer {
       await Deno.chmod(path, owner.mode & 0o777);
     } catch (e) {
       await close();
-      throw new SshError(`ssh agent ${this.id}: cannot give ${path} to ${owner.uid}:${owner.gid}: ${(e as Error).message}`, { cause: e });
+      throw new SshError(
+        `ssh agent ${this.id}: cannot give ${path} to ${owner.uid}:${owner.gid}: ${(e as Error).message}`,
+        { cause: e },
+      );
     }
     this.#closers.set(server, close);
     return { path, close };

@@ -36,15 +36,36 @@ Deno.test("agent with key files: ssh-add -l lists every key and ssh logs in to a
       // Each key type in turn is the only authorized one, so every signature algorithm is exercised for real.
       for (let i = 0; i < keys.length; i++) {
         await Deno.writeTextFile(`${sshd.dir}/authorized_keys`, pubs[i]);
-        const out = await sh("ssh", [...SSH_OPTS, "-o", `IdentityAgent=${agent.socketPath}`, "-o", "IdentitiesOnly=no",
-          "-F", "/dev/null", "-p", String(sshd.port), "root@127.0.0.1", "echo", `logged-in-${types[i]}`], { HOME: dir });
+        const out = await sh("ssh", [
+          ...SSH_OPTS,
+          "-o",
+          `IdentityAgent=${agent.socketPath}`,
+          "-o",
+          "IdentitiesOnly=no",
+          "-F",
+          "/dev/null",
+          "-p",
+          String(sshd.port),
+          "root@127.0.0.1",
+          "echo",
+          `logged-in-${types[i]}`,
+        ], { HOME: dir });
         assertEquals(out.trim(), `logged-in-${types[i]}`);
       }
       // A key the agent does not hold is not authorized: the login must fail, proving the agent is what signs.
       await makeKey(`${dir}/other`);
       await Deno.writeTextFile(`${sshd.dir}/authorized_keys`, await Deno.readTextFile(`${dir}/other.pub`));
-      const denied = await shStatus("ssh", [...SSH_OPTS, "-o", `IdentityAgent=${agent.socketPath}`, "-F", "/dev/null",
-        "-p", String(sshd.port), "root@127.0.0.1", "true"], { HOME: dir });
+      const denied = await shStatus("ssh", [
+        ...SSH_OPTS,
+        "-o",
+        `IdentityAgent=${agent.socketPath}`,
+        "-F",
+        "/dev/null",
+        "-p",
+        String(sshd.port),
+        "root@127.0.0.1",
+        "true",
+      ], { HOME: dir });
       assert(denied.code !== 0, "login with an unauthorized key must fail");
     } finally {
       await agent.close();
@@ -57,7 +78,8 @@ Deno.test("agent without paths forwards $SSH_AUTH_SOCK to a real ssh-agent", asy
   await withDir(async (dir) => {
     const key = await makeKey(`${dir}/id`);
     const upstream = `${dir}/upstream.sock`;
-    const agentProc = new Deno.Command("ssh-agent", { args: ["-D", "-a", upstream], stdout: "null", stderr: "null" }).spawn();
+    const agentProc = new Deno.Command("ssh-agent", { args: ["-D", "-a", upstream], stdout: "null", stderr: "null" })
+      .spawn();
     const old = Deno.env.get("SSH_AUTH_SOCK");
     try {
       for (let i = 0; i < 100 && !(await Deno.stat(upstream).then(() => true, () => false)); i++) {
@@ -93,14 +115,26 @@ Deno.test("agent errors name the flag and the cause", async () => {
     const old = Deno.env.get("SSH_AUTH_SOCK");
     Deno.env.delete("SSH_AUTH_SOCK");
     try {
-      await assertRejects(() => SshAgentServer.start({ id: "default", paths: [] }, dir), SshError, "SSH_AUTH_SOCK is not set");
+      await assertRejects(
+        () => SshAgentServer.start({ id: "default", paths: [] }, dir),
+        SshError,
+        "SSH_AUTH_SOCK is not set",
+      );
     } finally {
       if (old !== undefined) Deno.env.set("SSH_AUTH_SOCK", old);
     }
     const locked = await makeKey(`${dir}/locked`, "ed25519", "s3cret-pass");
     await assertRejects(() => SshAgentServer.start({ id: "gh", paths: [locked] }, dir), SshError, "passphrase");
-    await assertRejects(() => SshAgentServer.start({ id: "gh", paths: [`${locked}.pub`] }, dir), SshError, "public key");
-    await assertRejects(() => SshAgentServer.start({ id: "gh", paths: [`${dir}/missing`] }, dir), SshError, `${dir}/missing`);
+    await assertRejects(
+      () => SshAgentServer.start({ id: "gh", paths: [`${locked}.pub`] }, dir),
+      SshError,
+      "public key",
+    );
+    await assertRejects(
+      () => SshAgentServer.start({ id: "gh", paths: [`${dir}/missing`] }, dir),
+      SshError,
+      `${dir}/missing`,
+    );
     await Deno.writeTextFile(`${dir}/junk`, "not a key\n");
     await assertRejects(() => SshAgentServer.start({ id: "gh", paths: [`${dir}/junk`] }, dir), SshError, "--ssh gh=");
   });

@@ -11,7 +11,9 @@ export class AgentKey {
   /** The signature blob as OpenSSH's agent sends it (without the algorithm name, which the protocol adds). */
   sign(data: Uint8Array, hash?: string): Uint8Array {
     const sig = this.key.sign(data, hash);
-    if (sig instanceof Error) throw new SshError(`ssh key ${this.source}: signing failed: ${sig.message}`, { cause: sig });
+    if (sig instanceof Error) {
+      throw new SshError(`ssh key ${this.source}: signing failed: ${sig.message}`, { cause: sig });
+    }
     // OpenSSL gives ECDSA signatures as DER; SSH wants mpint r, mpint s (RFC 5656 section 3.1.2).
     // ssh2 insists on a Buffer.
     return this.key.type.startsWith("ecdsa-") ? Buffer.from(derToSshEcdsa(sig)) : sig;

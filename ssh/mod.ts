@@ -16,5 +16,5 @@
  * @module
  */
 export { SshError } from "./errors.ts";
-export { type SshSpec, parseSshSpec } from "./spec.ts";
+export { parseSshSpec, type SshSpec } from "./spec.ts";
 export { type AgentSocket, type SocketOwner, SshAgentServer } from "./agent_server.ts";

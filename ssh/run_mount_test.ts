@@ -14,7 +14,13 @@ const dec = new TextDecoder();
 
 async function debianRootfs(dir: string): Promise<string> {
   const rootless = !(await inInitialUserNamespace());
-  await sh("umoci", ["unpack", ...(rootless ? ["--rootless"] : []), "--image", `${await debianLayout()}:latest`, `${dir}/bundle`]);
+  await sh("umoci", [
+    "unpack",
+    ...(rootless ? ["--rootless"] : []),
+    "--image",
+    `${await debianLayout()}:latest`,
+    `${dir}/bundle`,
+  ]);
   return `${dir}/bundle/rootfs`;
 }
 

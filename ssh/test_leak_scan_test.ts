@@ -10,12 +10,20 @@ Deno.test("findLeaks finds needles in plain files, inside gzip streams and line 
     assertEquals(await findLeaks([needle], { dirs: [dir] }), []);
     await Deno.mkdir(`${dir}/sub`);
     await Deno.writeTextFile(`${dir}/sub/plain`, `prefix ${needle} suffix`);
-    const gz = new Blob([new TextEncoder().encode(`xx${needle}yy`)]).stream().pipeThrough(new CompressionStream("gzip"));
+    const gz = new Blob([new TextEncoder().encode(`xx${needle}yy`)]).stream().pipeThrough(
+      new CompressionStream("gzip"),
+    );
     await Deno.writeFile(`${dir}/layer.tar.gz`, gz);
-    assertEquals((await findLeaks([needle], { dirs: [dir] })).sort(), [`${dir}/layer.tar.gz (decompressed)`, `${dir}/sub/plain`]);
+    assertEquals((await findLeaks([needle], { dirs: [dir] })).sort(), [
+      `${dir}/layer.tar.gz (decompressed)`,
+      `${dir}/sub/plain`,
+    ]);
     const pem = `-----BEGIN KEY-----\nAAAAbodyline1-${needle}\nAAAAbodyline2\n-----END KEY-----\n`;
     await Deno.writeTextFile(`${dir}/partial`, "AAAAbodyline2\n");
-    assertEquals((await findLeaks([pem], { dirs: [`${dir}/partial`.replace(/\/partial$/, "")] })).includes(`${dir}/partial`), true);
+    assertEquals(
+      (await findLeaks([pem], { dirs: [`${dir}/partial`.replace(/\/partial$/, "")] })).includes(`${dir}/partial`),
+      true,
+    );
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

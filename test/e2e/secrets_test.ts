@@ -53,8 +53,19 @@ for (const as of ["root", "user"] as const) {
     const store = await makeStore(as === "user" ? user : undefined);
     const ref = `${registry.host}/e2e/secrets-${as}:1`;
     const args = (file: string) => [
-      "build", "--root", store, "--progress", "plain", "-t", ref, "--push",
-      "--secret", `id=tok,src=${file}`, "--secret", "id=tok2,env=MY_TOKEN", ctx,
+      "build",
+      "--root",
+      store,
+      "--progress",
+      "plain",
+      "-t",
+      ref,
+      "--push",
+      "--secret",
+      `id=tok,src=${file}`,
+      "--secret",
+      "id=tok2,env=MY_TOKEN",
+      ctx,
     ];
     const cleanup = [ctx, store, file1.dir];
     try {
@@ -64,7 +75,11 @@ for (const as of ["root", "user"] as const) {
       const rootfs = await unpackWithUmoci(ref);
       cleanup.push(`${rootfs}/..`);
       const read = (p: string) => Deno.readTextFile(`${rootfs}/${p}`).then((s) => s.trim());
-      assertEquals(await read("tok.sha"), await sha256Hex(secret1), "the default target /run/secrets/tok holds the value");
+      assertEquals(
+        await read("tok.sha"),
+        await sha256Hex(secret1),
+        "the default target /run/secrets/tok holds the value",
+      );
       assertEquals(await read("tok.mode"), "400", "secrets are mounted 0400 by default");
       assertEquals(await read("x.sha"), await sha256Hex(secret1), "target=/x holds the value");
       assertEquals(await read("env.sha"), await sha256Hex(env1), "env=SEC holds the value");

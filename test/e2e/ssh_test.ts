@@ -37,7 +37,18 @@ async function bareRepo(sshdDir: string, content: string): Promise<string> {
     await sh("git", ["init", "-q", "-b", "main", work]);
     await Deno.writeTextFile(`${work}/hello.txt`, content);
     await sh("git", ["-C", work, "add", "hello.txt"]);
-    await sh("git", ["-C", work, "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q", "-m", "one"]);
+    await sh("git", [
+      "-C",
+      work,
+      "-c",
+      "user.name=t",
+      "-c",
+      "user.email=t@example.invalid",
+      "commit",
+      "-q",
+      "-m",
+      "one",
+    ]);
     await sh("git", ["-C", work, "push", "-q", repo, "main"]);
   } finally {
     await Deno.remove(work, { recursive: true });
@@ -116,9 +127,15 @@ RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-p
         assertEquals(await Deno.readTextFile(`${rootfs}/src/hello.txt`), content, "the clone is in the image");
         assertEquals((await Deno.readTextFile(`${rootfs}/variant`)).trim(), variant);
         assertEquals((await Deno.readTextFile(`${rootfs}/sock-path`)).trim(), "/run/buildkit/ssh_agent.0");
-        assert(!(await Deno.lstat(`${rootfs}/run/buildkit`).then(() => true, () => false)), "the socket's mount point must not reach the image");
+        assert(
+          !(await Deno.lstat(`${rootfs}/run/buildkit`).then(() => true, () => false)),
+          "the socket's mount point must not reach the image",
+        );
         const cfg = await skopeoInspectConfig(ref);
-        assert(!(cfg.config.Env ?? []).some((e: string) => e.startsWith("SSH_AUTH_SOCK=")), "SSH_AUTH_SOCK is for the RUN only");
+        assert(
+          !(cfg.config.Env ?? []).some((e: string) => e.startsWith("SSH_AUTH_SOCK=")),
+          "SSH_AUTH_SOCK is for the RUN only",
+        );
 
         const leaks = await findLeaks([keyText], { ref, dirs: [store] });
         assertEquals(leaks, [], "no blob or store file may hold the private key");
@@ -136,7 +153,9 @@ RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-p
 
   Deno.test(`ssh: a required ssh mount without --ssh fails naming the id; an optional one is skipped (${as})`, async () => {
     const store = await makeStore(as === "user" ? user : undefined);
-    const required = await makeContext({ "Dockerfile": `FROM ${busybox}\nRUN --mount=type=ssh,id=deploy,required=true true\n` });
+    const required = await makeContext({
+      "Dockerfile": `FROM ${busybox}\nRUN --mount=type=ssh,id=deploy,required=true true\n`,
+    });
     const optional = await makeContext({
       "Dockerfile": `FROM ${busybox}\nRUN --mount=type=ssh echo "[$SSH_AUTH_SOCK]" > /sock.txt\n`,
     });
@@ -147,7 +166,9 @@ RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-p
       assertStringIncludes(r.stderr, "--ssh deploy");
 
       const ref = `${registry.host}/e2e/ssh-optional-${as}:1`;
-      const ok = await runTsbuild(["build", "--root", store, "--progress", "plain", "-t", ref, "--push", optional], { as });
+      const ok = await runTsbuild(["build", "--root", store, "--progress", "plain", "-t", ref, "--push", optional], {
+        as,
+      });
       assertEquals(ok.code, 0, ok.stderr);
       const rootfs = await unpackWithUmoci(ref);
       try {
@@ -156,7 +177,10 @@ RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-p
         await removeAll(`${rootfs}/..`);
       }
 
-      const bad = await runTsbuild(["build", "--root", store, "--ssh", "default", optional], { as, env: { SSH_AUTH_SOCK: "" } });
+      const bad = await runTsbuild(["build", "--root", store, "--ssh", "default", optional], {
+        as,
+        env: { SSH_AUTH_SOCK: "" },
+      });
       assert(bad.code !== 0, "--ssh default without an agent must fail");
       assertStringIncludes(bad.stderr, "SSH_AUTH_SOCK");
     } finally {
