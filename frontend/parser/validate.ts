@@ -64,8 +64,6 @@ function check(node: Node, top: Node, file: string): void {
   throw new DockerfileParseError(`unknown instruction: ${keyword}${hint}`, {
     file,
     line: top.startLine,
-    column: 1 + (top.original.length - top.original.trimStart().length) +
-      (node === top ? 0 : top.original.trimStart().indexOf(keyword)),
     source: top.original,
   });
 }
