@@ -10,6 +10,7 @@ import { detectSpecHost } from "./host_facts.ts";
 import { killOnInterrupt } from "./interrupts.ts";
 import { findMissingStubs, type MountStubs, removeStubs } from "./mount_stubs.ts";
 import { resolveInRootfs } from "./rootfs_path.ts";
+import { makeSecretDir, type SecretDir } from "./secret_dir.ts";
 import { ownerStubs, staleOwner, writeOwner } from "./run_owner.ts";
 import { buildSpec, type SpecHost } from "./spec.ts";
 import type { RunMount, RunRequest, RunResult } from "./types.ts";
@@ -55,6 +56,7 @@ export class RuncExecutor {
     await Deno.mkdir(this.#runcRoot, { recursive: true, mode: 0o700 });
     await Deno.mkdir(bundle, { recursive: true, mode: 0o700 });
     let stubs: MountStubs = { paths: [], parentTimes: new Map() };
+    let secrets: SecretDir | undefined;
     try {
       await writeOwner(bundle, req.rootfs, stubs);
       this.#host ??= detectSpecHost();
@@ -74,7 +76,10 @@ export class RuncExecutor {
         network: req.network,
         hostsFile: `${bundle}/hosts`,
         resolvConfFile: `${bundle}/resolv.conf`,
-        extraMounts: await runtimeMounts(bundle, req.mounts),
+        extraMounts: await runtimeMounts(
+          req.mounts,
+          async () => (secrets ??= await makeSecretDir(bundle)).path,
+        ),
         host: await this.#host,
       });
       stubs = await findMissingStubs(req.rootfs, spec.mounts.map((m) => m.destination));
@@ -84,6 +89,7 @@ export class RuncExecutor {
     } finally {
       await this.#delete(id);
       await removeStubs(req.rootfs, stubs);
+      await secrets?.dispose();
       await Deno.remove(bundle, { recursive: true }).catch(() => {});
     }
   }
@@ -111,6 +117,9 @@ export class RuncExecutor {
       } catch {
         // the rootfs (an overlay mount of the dead process) may be gone; nothing left to clean there
       }
+      // Its secrets tmpfs, if the dead process' mount namespace outlived it (real root without a namespace).
+      await new Deno.Command("umount", { args: [`${bundle}/files`], stdout: "null", stderr: "null" }).output()
+        .catch(() => {});
       await Deno.remove(bundle, { recursive: true }).catch(() => {});
       cleaned.push(e.name);
     }
@@ -217,8 +226,8 @@ async function ensureCwd(rootfs: string, cwd: string, user: ResolvedUser): Promi
   }
 }
 
-/** Turns the RUN's mounts into runtime mounts; file mounts are written into the bundle first. */
-async function runtimeMounts(bundle: string, mounts: RunMount[]): Promise<RuntimeMount[]> {
+/** Turns the RUN's mounts into runtime mounts; file mounts are written (to memory when possible) first. */
+async function runtimeMounts(mounts: RunMount[], secretDir: () => Promise<string>): Promise<RuntimeMount[]> {
   const out: RuntimeMount[] = [];
   let n = 0;
   for (const m of mounts) {
@@ -229,8 +238,7 @@ async function runtimeMounts(bundle: string, mounts: RunMount[]): Promise<Runtim
       if (m.size !== undefined) options.push(`size=${m.size}`);
       out.push({ destination: m.target, type: "tmpfs", source: "tmpfs", options });
     } else {
-      await Deno.mkdir(`${bundle}/files`, { recursive: true, mode: 0o700 });
-      const path = `${bundle}/files/${n++}`;
+      const path = `${await secretDir()}/${n++}`;
       await Deno.writeFile(path, m.data, { mode: 0o600 });
       await Deno.chown(path, m.uid, m.gid);
       await Deno.chmod(path, m.mode);

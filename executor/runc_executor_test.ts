@@ -173,11 +173,15 @@ Deno.test("file mounts carry data, mode and owner, and never land in the rootfs"
     uid: 1000,
     gid: 10,
   };
-  const r = await run("cat /run/secrets/token; echo; stat -c '%a %u %g' /run/secrets/token", {
-    mounts: [secret],
-    user: "app",
-  });
-  assertEquals([r.exitCode, r.out], [0, "s3cr3t\n440 1000 10\n"]);
+  const r = await run(
+    "cat /run/secrets/token; echo; stat -c '%a %u %g' /run/secrets/token; grep -c '^tsbuild-secrets /run/secrets/token tmpfs ' /proc/mounts",
+    {
+      mounts: [secret],
+      user: "app",
+    },
+  );
+  // The 1 says the secret came from a tmpfs: it was never written to disk.
+  assertEquals([r.exitCode, r.out], [0, "s3cr3t\n440 1000 10\n1\n"]);
   await assertRejects(() => Deno.lstat(`${rootfs}/run`), Deno.errors.NotFound);
   // The bundle (which held the secret's file) is gone too.
   const left = [];
