@@ -4,7 +4,20 @@
 // - Deno.execPath() returning node itself (the shim looks for a `deno` binary), so re-executing works.
 import { Deno as shim } from "@deno/shim-deno";
 import { spawn, spawnSync } from "node:child_process";
-import { accessSync, constants as fsConstants, mkdtempSync } from "node:fs";
+import {
+  accessSync,
+  constants as fsConstants,
+  createReadStream,
+  createWriteStream,
+  fstatSync,
+  fsync as fsFsync,
+  fsyncSync as fsFsyncSync,
+  mkdtempSync,
+  read as fsRead,
+  readSync as fsReadSync,
+  write as fsWrite,
+  writeSync as fsWriteSync,
+} from "node:fs";
 import { mkdtemp, open } from "node:fs/promises";
 import { constants as osConstants, tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -164,3 +177,117 @@ if (!Array.fromAsync) {
     return out;
   };
 }
+
+// Deno has `navigator` (hardwareConcurrency sizes the solver's parallelism); Node only from 21.
+if (typeof globalThis.navigator === "undefined") {
+  const { availableParallelism, cpus } = await import("node:os");
+  globalThis.navigator = {
+    hardwareConcurrency: availableParallelism?.() ?? cpus().length,
+    userAgent: `Node.js/${process.versions.node}`,
+    language: "en-US",
+  };
+}
+
+// FsFile.lock/tryLock/unlock (flock): Node has no flock binding, so a helper `flock(1)` process holds the lock on
+// the same path while its stdin stays open. Semantics match what the store relies on: other processes (and other
+// opens in this one) are excluded, and the lock goes when the file is closed or this process dies (the helper
+// sees EOF on its stdin).
+function attachLocks(file, path) {
+  let holder = null;
+  const take = (exclusive, wait) =>
+    new Promise((resolve, reject) => {
+      const args = [
+        exclusive ? "-x" : "-s",
+        ...(wait ? [] : ["-n"]),
+        String(path),
+        "sh",
+        "-c",
+        "echo; exec cat >/dev/null",
+      ];
+      const child = spawn("flock", args, { stdio: ["pipe", "pipe", "ignore"] });
+      child.once("error", reject);
+      child.stdout.once("data", () => {
+        holder = child;
+        child.unref();
+        child.stdin.unref?.();
+        child.stdout.unref?.();
+        resolve(true);
+      });
+      child.once("exit", (code) => {
+        if (holder !== child) code === 1 && !wait ? resolve(false) : reject(new Error(`flock ${path} exited ${code}`));
+      });
+    });
+  const release = () => {
+    const h = holder;
+    holder = null;
+    if (!h) return Promise.resolve();
+    return new Promise((resolve) => {
+      if (h.exitCode !== null || h.signalCode !== null) return resolve();
+      h.once("exit", () => resolve());
+      h.stdin.end();
+    });
+  };
+  file.lock = async (exclusive = false) => {
+    if (!holder) await take(exclusive, true);
+  };
+  file.tryLock = async (exclusive = false) => holder ? true : await take(exclusive, false);
+  file.unlock = () => release();
+  const close = file.close.bind(file);
+  file.close = () => {
+    close();
+    release();
+  };
+  return file;
+}
+
+// FsFile.seek/sync (the shim throws "Method not implemented"): Node has no lseek, so the file keeps its own
+// position and every read/write is positional (pread/pwrite); streams start at that position.
+function attachPositions(file, append) {
+  const fd = file.rid;
+  let pos = 0;
+  const toNull = (n, p) => (n === 0 && p.length > 0 ? null : n);
+  file.read = (p) =>
+    new Promise((resolve, reject) =>
+      fsRead(fd, p, 0, p.length, pos, (err, n) => (err ? reject(err) : (pos += n, resolve(toNull(n, p)))))
+    );
+  file.readSync = (p) => {
+    const n = fsReadSync(fd, p, 0, p.length, pos);
+    pos += n;
+    return toNull(n, p);
+  };
+  file.write = (p) =>
+    new Promise((resolve, reject) =>
+      fsWrite(fd, p, 0, p.length, append ? null : pos, (err, n) => (err ? reject(err) : (pos += n, resolve(n))))
+    );
+  file.writeSync = (p) => {
+    const n = fsWriteSync(fd, p, 0, p.length, append ? null : pos);
+    pos += n;
+    return n;
+  };
+  const whence = (offset, w) => {
+    if (w === shim.SeekMode.Current) return pos + Number(offset);
+    if (w === shim.SeekMode.End) return fstatSync(fd).size + Number(offset);
+    return Number(offset);
+  };
+  file.seek = async (offset, w) => (pos = whence(offset, w));
+  file.seekSync = (offset, w) => (pos = whence(offset, w));
+  file.sync = () => new Promise((resolve, reject) => fsFsync(fd, (err) => (err ? reject(err) : resolve())));
+  file.syncSync = () => fsFsyncSync(fd);
+  let readable, writable;
+  Object.defineProperty(file, "readable", {
+    get: () => (readable ??= Readable.toWeb(createReadStream(null, { fd, autoClose: false, start: pos }))),
+  });
+  Object.defineProperty(file, "writable", {
+    get: () => (writable ??= Writable.toWeb(
+      createWriteStream(null, { fd, autoClose: false, ...(append ? {} : { start: pos }) }),
+    )),
+  });
+  return file;
+}
+
+const patchFile = (file, path, opts) =>
+  attachPositions(attachLocks(file, path instanceof URL ? path.pathname : path), !!opts?.append);
+Deno.open = async (path, opts) => patchFile(await shim.open(path, opts), path, opts);
+Deno.openSync = (path, opts) => patchFile(shim.openSync(path, opts), path, opts);
+Deno.create = (path) => Deno.open(path, { read: true, write: true, create: true, truncate: true });
+Deno.createSync = (path) => Deno.openSync(path, { read: true, write: true, create: true, truncate: true });

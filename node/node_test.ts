@@ -39,6 +39,8 @@ Deno.test("node/smoke.ts prints the same report under Deno and bundled for Node"
     assertEquals(d.sha256, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     assertEquals(d.tar, ["a.txt=in a tar"]);
     assertEquals(d.file, { text: "hello\n", size: 6, mode: 0o640 });
+    assertEquals(d.seek, { four: "3456", endPos: 8, rest: "89", eof: null });
+    assertEquals(d.lock, { whileHeld: false });
   } finally {
     await Deno.remove(`${ROOT}${out}`).catch(() => {});
     await Deno.remove(`${ROOT}${out}.map`).catch(() => {});

@@ -20,6 +20,31 @@ try {
   report.file = { text: await Deno.readTextFile(`${dir}/f.txt`), size: st.size, mode: st.mode! & 0o777 };
   await Deno.symlink("f.txt", `${dir}/link`);
   report.readLink = await Deno.readLink(`${dir}/link`);
+  const fh = await Deno.open(`${dir}/seek.bin`, { read: true, write: true, create: true });
+  await fh.write(new TextEncoder().encode("0123456789"));
+  await fh.sync();
+  await fh.seek(3, Deno.SeekMode.Start);
+  const four = new Uint8Array(4);
+  await fh.read(four);
+  const endPos = await fh.seek(-2, Deno.SeekMode.End);
+  const rest = new Uint8Array(8);
+  const restN = await fh.read(rest);
+  const eof = await fh.read(rest);
+  fh.close();
+  report.seek = { four: dec.decode(four), endPos, rest: dec.decode(rest.subarray(0, restN ?? 0)), eof };
+
+  // flock: a second open of the same file cannot take the lock until the first is closed.
+  const l1 = await Deno.open(`${dir}/lock`, { read: true, write: true, create: true });
+  const l2 = await Deno.open(`${dir}/lock`, { read: true, write: true, create: true });
+  await l1.lock(true);
+  const whileHeld = await l2.tryLock(true);
+  l1.close();
+  await l2.lock(true); // waits for the release
+  l2.close();
+  report.lock = { whileHeld };
+  await Deno.remove(`${dir}/lock`);
+  await Deno.remove(`${dir}/seek.bin`);
+
   report.entries = (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
 
   const out = await new Deno.Command("sh", { args: ["-c", "echo out; echo err >&2; pwd; exit 3"], cwd: dir }).output();
