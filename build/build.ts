@@ -8,7 +8,7 @@ import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { hostPlatform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
 import { CacheStore, ImageSource, Solver } from "../solver/mod.ts";
-import { imageConfig, pushImage, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
+import { imageConfig, pushImage, type StepOutcome, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
 import { SshAgentServer } from "../ssh/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
@@ -89,16 +89,15 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     signal: req.signal,
     dockerfileSource: text,
     explain: req.explain,
+    sourceDateEpoch: req.sourceDateEpoch,
   });
   const results = await solver.solveTarget().finally(() => sshAgents.close());
   const stage = graph.stages[graph.target];
   const root = results.get(stage.root);
   if (!root || root.kind !== "fs") throw new TsbuildError("internal: target stage did not produce a filesystem");
-  const emptyVertices = new Set<number>();
-  for (const [id, r] of results) if (r.kind === "fs" && r.empty) emptyVertices.add(id);
-
-  const created = req.sourceDateEpoch !== undefined ? new Date(req.sourceDateEpoch * 1000) : new Date();
-  const config = imageConfig(stage, root.layers, emptyVertices, created);
+  const outcomes = new Map<number, StepOutcome>();
+  for (const [id, r] of results) if (r.kind === "fs") outcomes.set(id, { empty: r.empty, created: r.created });
+  const config = imageConfig(stage, root.layers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
   const image = await storeImage(layers.content, config, root.layers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
 

@@ -9,14 +9,32 @@ export interface ExportLayer {
   diffID: string;
 }
 
+/** What the solver says about each step's vertex. */
+export interface StepOutcome {
+  /** The step changed nothing: its history entry says `empty_layer`. */
+  empty: boolean;
+  /** When the step's result was first made (cache record time on a hit). */
+  created?: string;
+}
+
 /**
  * The image config of a solved stage: the stage's runtime settings, its layer diff ids, and one history entry per
- * instruction after the base image's own history. `emptySteps` holds the vertices whose step changed nothing:
- * their entry says `empty_layer`, as BuildKit writes it.
+ * instruction after the base image's own history.
+ *
+ * Times follow BuildKit: a step's entry carries the time its result was first made (so a fully cached rebuild gives
+ * the very same config and digest), a metadata step the time of the layer step before it (or else the first one
+ * after it, or else the base image's last entry), and the config's `created` the latest of them. With
+ * `sourceDateEpoch` every time is that instant.
  */
-export function imageConfig(stage: Stage, layers: ExportLayer[], emptyVertices: Set<number>, created: Date): ImageConfig {
+export function imageConfig(
+  stage: Stage,
+  layers: ExportLayer[],
+  outcomes: Map<number, StepOutcome>,
+  opts: { sourceDateEpoch?: number; now?: Date } = {},
+): ImageConfig {
   const img = stage.image;
-  const ts = created.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  const fixed = opts.sourceDateEpoch !== undefined ? iso(new Date(opts.sourceDateEpoch * 1000)) : undefined;
   const c: ContainerConfig = {};
   if (img.user) c.User = img.user;
   if (img.exposedPorts.length) c.ExposedPorts = Object.fromEntries(img.exposedPorts.map((p) => [p, {}]));
@@ -33,12 +51,24 @@ export function imageConfig(stage: Stage, layers: ExportLayer[], emptyVertices: 
   if (img.argsEscaped) c.ArgsEscaped = true;
 
   const history: History[] = img.baseHistory.map((h) => ({ ...h }));
-  for (const step of stage.history) {
-    const empty = step.emptyLayer || step.vertex === undefined || emptyVertices.has(step.vertex);
-    const h: History = { created: ts, created_by: step.createdBy, comment: step.comment ?? "buildkit.dockerfile.v0" };
+  const steps: History[] = stage.history.map((step) => {
+    const outcome = step.vertex !== undefined ? outcomes.get(step.vertex) : undefined;
+    const empty = step.emptyLayer || !outcome || outcome.empty;
+    const h: History = { created: fixed ?? (empty ? undefined : outcome?.created), created_by: step.createdBy, comment: step.comment ?? "buildkit.dockerfile.v0" };
     if (empty) h.empty_layer = true;
-    history.push(h);
+    return h;
+  });
+  const baseTime = [...history].reverse().find((h) => h.created)?.created;
+  let prev: string | undefined;
+  for (let i = 0; i < steps.length; i++) {
+    if (steps[i].created) {
+      prev = steps[i].created;
+      continue;
+    }
+    steps[i].created = prev ?? steps.slice(i + 1).find((h) => h.created)?.created ?? baseTime ?? iso(opts.now ?? new Date());
   }
+  history.push(...steps);
+  const ts = fixed ?? steps.map((h) => h.created!).concat(baseTime ? [baseTime] : []).sort().at(-1) ?? iso(opts.now ?? new Date());
   const cfg: ImageConfig = {
     architecture: img.platform.architecture,
     os: img.platform.os,

@@ -9,7 +9,7 @@
  * ```
  * @module
  */
-export { type ExportLayer, imageConfig } from "./image_config.ts";
+export { type ExportLayer, imageConfig, type StepOutcome } from "./image_config.ts";
 export { layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
 export { type BlobOrigins, pushImage } from "./push.ts";
 export { writeLocalOutput } from "./local.ts";

@@ -21,6 +21,8 @@ export interface FsResult {
   layers: CachedLayer[];
   empty: boolean;
   cached: boolean;
+  /** When the step's result was first made (from its cache record on a hit): history times come from here. */
+  created?: string;
 }
 
 /** A local directory source with its hasher. */
@@ -51,6 +53,8 @@ export interface SolverDeps {
   maxParallelism: number;
   signal: AbortSignal;
   dockerfileSource?: string;
+  /** SOURCE_DATE_EPOCH: layer mtimes are clamped to it, so it is part of every step's key. */
+  sourceDateEpoch?: number;
   /** Explain misses (`--explain`): compare each missed step's inputs with the last build of the same step. */
   explain: boolean;
 }
@@ -154,7 +158,7 @@ export class Solver {
     for (const dep of dependencies(v)) sources.set(dep, await this.solve(dep));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
     const inputs = await stepInputs(v, input, sources);
-    const key = cacheKey({ v: 1, def: definition(v), inputs });
+    const key = cacheKey({ v: 1, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch });
     const stepId = this.#stepId(id);
     const name = this.#name(id, v);
     const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });
@@ -162,7 +166,7 @@ export class Solver {
     const hit = useCache ? await this.#validRecord(key, input.layers) : undefined;
     if (hit) {
       this.#deps.progress.emit({ type: "step.cached", id: stepId, name, time: performance.now() });
-      return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true };
+      return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true, created: hit.created };
     }
     const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache) : undefined;
     return await this.#sem.run(async () => {
@@ -178,7 +182,7 @@ export class Solver {
         await this.#deps.cache.put(rec);
         await this.#deps.cache.setLast(identity, key);
         this.#deps.progress.emit({ type: "step.done", id: stepId, time: performance.now() });
-        return { kind: "fs", key, layers, empty: !made.layer, cached: false };
+        return { kind: "fs", key, layers, empty: !made.layer, cached: false, created: rec.created };
       } catch (e) {
         const cancelled = this.#abort.signal.aborted && this.#firstError !== undefined;
         const message = e instanceof Error ? e.message.split("\n").at(-1)! : String(e);
