@@ -89,12 +89,11 @@ export function parseWords(rest: string, escapeToken: string): string[] {
   return words;
 }
 
-/** `key value sep` triples: sep is "=" for `k=v`, "" for the legacy `ENV k v`. */
-function keyValue(key: string, value: string, sep: string): Node[] {
-  return [newNode(key), newNode(value), newNode(sep)];
-}
-
-/** ENV and LABEL: `name=value ...`, or the legacy `name value` when the first word has no `=`. */
+/**
+ * ENV and LABEL: `name=value ...`, or the legacy `name value` when the first
+ * word has no `=`. Each pair becomes a `key value sep` triple, sep being "="
+ * or "" for the legacy form.
+ */
 function parseNameVal(rest: string, escapeToken: string, keyword: string): Parsed {
   const words = parseWords(rest, escapeToken);
   if (words.length === 0) return {};
@@ -103,15 +102,15 @@ function parseNameVal(rest: string, escapeToken: string, keyword: string): Parse
     if (parts.length < 2) throw new LineError(`${keyword} must have two arguments`);
     return { next: chain([parts[0], parts[1], ""]) };
   }
-  const nodes: Node[] = [];
+  const values: string[] = [];
   for (const word of words) {
     const eq = word.indexOf("=");
     if (eq < 0) {
       throw new LineError(`Syntax error - can't find = in ${goQuote(word)}. Must be of the form: name=value`);
     }
-    nodes.push(...keyValue(word.slice(0, eq), word.slice(eq + 1), "="));
+    values.push(word.slice(0, eq), word.slice(eq + 1), "=");
   }
-  return { next: chain(nodes.map((n) => n.value)) };
+  return { next: chain(values) };
 }
 
 /** ARG: `name` or `name=value` words. */
