@@ -1,11 +1,17 @@
 /**
- * Running RUN steps: OCI runtime specs for runc, user resolution, cache mounts.
+ * Running RUN steps: the OCI runtime spec of a build container, runc, USER resolution and cache mounts.
+ *
+ * `RuncExecutor` expects to run as (namespace) root — inside `runtime.enterNamespace` when unprivileged — on a
+ * mounted, writable rootfs; `stateDir` is its own (runc state under `runc/`, per-run bundles under `bundles/`).
  *
  * @example
  * ```ts
- * import { resolveUser } from "./mod.ts";
- * const user = await resolveUser("/", "root");
- * console.log(user.uid, user.gid, user.home);
+ * import { resolveUser, RuncExecutor } from "./mod.ts";
+ * console.log(await resolveUser("/", "root")); // { uid: 0, gid: 0, additionalGids: [...], home: "/root" }
+ * const executor = new RuncExecutor({ stateDir: "/tmp/tsbuild-state" });
+ * await executor.cleanupStale(); // after a crash: containers, bundles and mount stubs of dead runs
+ * // const { exitCode } = await executor.run({ rootfs, args: ["/bin/sh", "-c", "echo hi"], env: [], cwd: "/",
+ * //   user: "root", network: "default", mounts: [], stdout: (c) => Deno.stdout.writeSync(c), stderr: () => {} });
  * ```
  * @module
  */
@@ -15,4 +21,4 @@ export { RunAbortedError, RuncError, UserNotFoundError } from "./errors.ts";
 export { RuncExecutor } from "./runc_executor.ts";
 export type { RunMount, RunRequest, RunResult } from "./types.ts";
 export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH } from "./spec.ts";
-export { type CacheMountLease, type CacheMountRequest, CacheMounts } from "./cache_mounts.ts";
+export { CacheMounts, type CacheMountLease, type CacheMountRequest } from "./cache_mounts.ts";
