@@ -33,8 +33,26 @@ async function canRaiseLimits(): Promise<boolean> {
   return m !== null && ((BigInt("0x" + m[1]) >> CAP_SYS_RESOURCE) & 1n) === 1n;
 }
 
+/** Whether an mqueue fs mounts in a fresh ipc namespace here (some hosts' policies forbid it; runc would fail). */
+async function mqueueMountable(): Promise<boolean> {
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-mqueue-" });
+  try {
+    const out = await new Deno.Command("unshare", {
+      args: ["--ipc", "--mount", "--propagation", "private", "mount", "-t", "mqueue", "mqueue", dir],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).output();
+    return out.success;
+  } catch {
+    return false;
+  } finally {
+    await Deno.remove(dir).catch(() => {});
+  }
+}
+
 /** Reads the facts once per executor. */
 export async function detectSpecHost(): Promise<SpecHost> {
   const nofile = (await canRaiseLimits()) ? WANTED_NOFILE : Math.min(WANTED_NOFILE, await hardNofile());
-  return { nofile, ttyGidMapped: await gidMapped(5), mqueue: true };
+  return { nofile, ttyGidMapped: await gidMapped(5), mqueue: await mqueueMountable() };
 }

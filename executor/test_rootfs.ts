@@ -1,8 +1,21 @@
 /** Test helper: a busybox rootfs built from the host's busybox-static, as the executor tests' base image. */
 
+const made: string[] = [];
+// Rootfses hold a 1-2 MB busybox each; remove them when the test module ends.
+globalThis.addEventListener("unload", () => {
+  for (const dir of made) {
+    try {
+      Deno.removeSync(dir, { recursive: true });
+    } catch {
+      // a mount still on it, or already gone: leave it
+    }
+  }
+});
+
 /** Makes `<tmp>/rootfs` with /bin/busybox and its applets, /etc/passwd and /etc/group; returns the tmp dir. */
 export async function makeBusyboxRootfs(): Promise<{ dir: string; rootfs: string }> {
   const dir = await Deno.makeTempDir({ prefix: "tsbuild-exec-" });
+  made.push(dir);
   const rootfs = `${dir}/rootfs`;
   await Deno.mkdir(`${rootfs}/bin`, { recursive: true });
   await Deno.mkdir(`${rootfs}/etc`);
