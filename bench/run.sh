@@ -32,7 +32,13 @@ printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/registry\n 
   "$work" "$reg" >"$work/registry.yml"
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 pids=($!)
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # Stores and contexts are large; keep only the results unless BENCH_KEEP=1.
+  [ -f "$results" ] && cp "$results" "/tmp/tsbuild-bench-$(date +%Y%m%d-%H%M%S).tsv"
+  [ "${BENCH_KEEP:-}" = 1 ] || rm -rf "$work"
+}
 trap cleanup EXIT
 sleep 1
 deno=$root/node_modules/.bin/deno
@@ -161,7 +167,7 @@ for w in "${workloads[@]}"; do
     tag=$reg/bench/$w:$t
     measure "$t" "$w" cold tool_build "$t" "$ctx" "$tag" 0
     measure "$t" "$w" no-change tool_build "$t" "$ctx" "$tag" 0
-    echo "changed $(date +%s%N)" >>"$ctx/$(cat "$ctx/.touch")"
+    echo "# changed $(date +%s%N)" >>"$ctx/$(cat "$ctx/.touch")" # a comment: harmless in scripts and data
     measure "$t" "$w" one-file-changed tool_build "$t" "$ctx" "$tag" 0
     measure "$t" "$w" push tool_build "$t" "$ctx" "$tag" 1
   done
@@ -178,4 +184,4 @@ awk -F'\t' 'NR>1 && $4!="FAIL" { v[$1 FS $2 FS $3]=$4 FS $5 FS $6; tools[$1]=1; 
           split(v[me FS k], m, FS); split(v[a FS k], n, FS); split(k, kk, FS)
           printf "%-12s %-17s %-18s vs %-18s wall %.2f  cpu %.2f  rss %.2f\n", kk[1], kk[2], me, a,
             m[1]/(n[1]?n[1]:1), m[2]/(n[2]?n[2]:1), m[3]/(n[3]?n[3]:1) } }' "$results" | sort
-echo "raw results: $results"
+echo "raw results: /tmp/tsbuild-bench-<date>.tsv (written on exit)"
