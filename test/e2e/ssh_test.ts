@@ -89,6 +89,7 @@ for (const as of ["root", "user"] as const) {
   Deno.test(`ssh: git clone over SSH in a RUN with tsbuild's agent and with ssh-agent, no key in the image (${as})`, async () => {
     const { dir: keyDir, key } = await throwawayKey();
     const keyText = await Deno.readTextFile(key);
+    const fingerprint = (await sh("ssh-keygen", ["-l", "-f", `${key}.pub`])).split(" ")[1];
     const sshd = await startSshd([await Deno.readTextFile(`${key}.pub`)]);
     const content = `cloned over ssh ${crypto.randomUUID()}\n`;
     const repo = await bareRepo(sshd.dir, content);
@@ -103,6 +104,9 @@ for (const as of ["root", "user"] as const) {
 RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-path && \\
     GIT_SSH_COMMAND="ssh -p ${sshd.port} -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null" \\
     git clone -q ssh://root@127.0.0.1${repo} /src && echo ${variant} > /variant
+USER nobody
+RUN --mount=type=ssh,target=/tmp/agent.sock,uid=65534,gid=65534,mode=0600 \\
+    test "$SSH_AUTH_SOCK" = /tmp/agent.sock && ssh-add -l > /tmp/keys.txt
 `,
         });
         cleanup.push(ctx);
@@ -127,6 +131,12 @@ RUN --mount=type=ssh test -S "$SSH_AUTH_SOCK" && echo "$SSH_AUTH_SOCK" > /sock-p
         assertEquals(await Deno.readTextFile(`${rootfs}/src/hello.txt`), content, "the clone is in the image");
         assertEquals((await Deno.readTextFile(`${rootfs}/variant`)).trim(), variant);
         assertEquals((await Deno.readTextFile(`${rootfs}/sock-path`)).trim(), "/run/buildkit/ssh_agent.0");
+        // A non-root RUN reaches the agent through a socket given its uid/mode, at the target it asked for.
+        assertStringIncludes(await Deno.readTextFile(`${rootfs}/tmp/keys.txt`), fingerprint);
+        assert(
+          !(await Deno.lstat(`${rootfs}/tmp/agent.sock`).then(() => true, () => false)),
+          "no socket stub in the image",
+        );
         assert(
           !(await Deno.lstat(`${rootfs}/run/buildkit`).then(() => true, () => false)),
           "the socket's mount point must not reach the image",
