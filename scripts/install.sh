@@ -42,6 +42,12 @@ fi
 # would pull the Deno binary from under anything running).
 cd "$root"
 stamp=node_modules/.tsbuild-installed
+if [ ! -f package-lock.json ]; then
+  # A checkout without a lockfile (should not happen: it is committed) resolves one; commit the result.
+  log "npm install (no package-lock.json)"
+  npm install --no-audit --no-fund --loglevel=error
+  rm -f "$stamp"
+fi
 if [ ! -f "$stamp" ] || ! cmp -s package-lock.json "$stamp" || [ ! -x node_modules/deno/deno ]; then
   log "npm ci"
   npm ci --no-audit --no-fund --loglevel=error
