@@ -57,11 +57,12 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     platform,
     buildPlatform: hostPlatform(),
     labels: req.labels,
+    buildContexts: req.buildContexts,
     contextPath: contextDir,
     contextExcludes: excludes,
     resolveImage: async (ref, p) => {
       const pinned = await images.resolve(ref, p);
-      return { ref: pinned.ref.toString(), digest: pinned.manifestDigest, config: pinned.config };
+      return { ref: pinned.ref, digest: pinned.manifestDigest, config: pinned.config };
     },
     warn,
   });
@@ -74,11 +75,14 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     }
   }
   const sshAgents = await startSshAgents(req);
+  const executor = new RuncExecutor({ stateDir: join(req.storeRoot, "runc") });
+  // Containers a killed tsbuild left behind would otherwise hold their mounts forever.
+  await executor.cleanupStale();
   const solver = new Solver(graph, {
     storeRoot: req.storeRoot,
     layers,
     images,
-    executor: new RuncExecutor({ stateDir: join(req.storeRoot, "runc") }),
+    executor,
     cacheMounts: new CacheMounts(join(req.storeRoot, "cache-mounts")),
     cache: new CacheStore(req.storeRoot),
     progress: req.progress,

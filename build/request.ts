@@ -21,6 +21,8 @@ export interface BuildRequest {
   buildArgs: Record<string, string>;
   target?: string;
   labels: Record<string, string>;
+  /** `--build-context name=value`: a directory, `docker-image://ref` or `oci-layout://path[:tag]`. */
+  buildContexts?: Record<string, string>;
   platform?: Platform;
   noCache: boolean;
   noCacheFilter: string[];

@@ -44,6 +44,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       buildArgs: flags.buildArgs,
       target: flags.target,
       labels: flags.labels,
+      buildContexts: flags.buildContexts,
       platform: flags.platform,
       noCache: flags.noCache,
       noCacheFilter: flags.noCacheFilter,

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import type { OutputSpec } from "../build/mod.ts";
 import { parsePlatform, type Platform } from "../oci/mod.ts";
 import { UsageError } from "./errors.ts";
@@ -12,6 +12,7 @@ export interface BuildFlags {
   outputs: OutputSpec[];
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
+  buildContexts: Record<string, string>;
   target?: string;
   platform?: Platform;
   noCache: boolean;
@@ -42,6 +43,7 @@ Options:
       --build-arg k=v           Set a build-time variable (repeatable; "k" alone takes it from the environment)
       --target string           Build the named stage
       --label k=v               Set a label on the image (repeatable)
+      --build-context name=v    Extra named context: a directory, docker-image://REF or oci-layout://PATH[:TAG]
       --platform os/arch        Target platform (default: this machine's)
       --push                    Push the image (same as --output type=registry)
   -o, --output spec             type=registry|image[,push=true]|oci,dest=x.tar[,tar=false]|docker,dest=x.tar|
@@ -89,6 +91,18 @@ function csv(spec: string): Record<string, string> {
     const i = part.indexOf("=");
     if (i < 0) out[part.trim()] = "";
     else out[part.slice(0, i).trim()] = part.slice(i + 1);
+  }
+  return out;
+}
+
+/** `--build-context name=value`: local paths are made absolute now, since the build may run elsewhere. */
+function buildContexts(list: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --build-context "${item}": expected NAME=VALUE`);
+    const value = item.slice(i + 1);
+    out[item.slice(0, i)] = /^[a-z-]+:\/\//.test(value) ? value : resolvePath(value);
   }
   return out;
 }
@@ -146,6 +160,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         file: { type: "string", short: "f" },
         "build-arg": { type: "string", multiple: true },
         label: { type: "string", multiple: true },
+        "build-context": { type: "string", multiple: true },
         target: { type: "string" },
         platform: { type: "string" },
         push: { type: "boolean" },
@@ -211,6 +226,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     outputs,
     buildArgs: kv(v["build-arg"] ?? [], "--build-arg", true),
     labels: kv(v.label ?? [], "--label", false),
+    buildContexts: buildContexts(v["build-context"] ?? []),
     target: v.target,
     platform,
     noCache: !!v["no-cache"],

@@ -86,7 +86,7 @@ export async function pushCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 2) throw new UsageError(`"tsbuild push" requires 2 arguments: an OCI layout (dir or .tar) and a reference`);
   const [src, dest] = positionals;
   const target = parseReference(dest);
-  const img = await openImage(src.includes("://") || src.startsWith("oci:") ? src : `oci-layout://${src}`, { platform: values.platform as string | undefined });
+  const img = await openImage(src.startsWith("oci-layout://") ? src : `oci-layout://${src}`, { platform: values.platform as string | undefined });
   const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] as string[] | undefined });
   try {
     await Promise.all(img.manifest.layers.map(async (l) => {

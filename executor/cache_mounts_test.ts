@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "../test/util/assert.ts";
 import { CacheMounts } from "./cache_mounts.ts";
 
 const req = { id: "go-build", mode: 0o750, uid: 1234, gid: 5678 };

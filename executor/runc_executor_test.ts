@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertRejects } from "./test_assert.ts";
+import { assert, assertEquals, assertRejects } from "../test/util/assert.ts";
 import { RunAbortedError, RuncError } from "./errors.ts";
 import { RuncExecutor } from "./runc_executor.ts";
 import { makeBusyboxRootfs } from "./test_rootfs.ts";

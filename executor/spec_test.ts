@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./test_assert.ts";
+import { assert, assertEquals } from "../test/util/assert.ts";
 import { buildSpec, DEFAULT_CAPABILITIES, type SpecInput } from "./spec.ts";
 
 function input(change: Partial<SpecInput> = {}): SpecInput {

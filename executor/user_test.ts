@@ -1,4 +1,4 @@
-import { assertEquals, assertRejects } from "./test_assert.ts";
+import { assertEquals, assertRejects } from "../test/util/assert.ts";
 import { resolveUser } from "./user.ts";
 import { UserNotFoundError } from "./errors.ts";
 

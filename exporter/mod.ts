@@ -15,3 +15,4 @@ export { type BlobOrigins, pushImage } from "./push.ts";
 export { writeLocalOutput } from "./local.ts";
 export { type BlobSource, OciLayoutError, readOciLayout, writeOciLayout } from "./oci_layout.ts";
 export { writeDockerArchive } from "./docker_archive.ts";
+export { type LayoutImage, openLayoutImage, parseLayoutName } from "./layout_image.ts";

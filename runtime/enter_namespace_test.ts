@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../executor/test_assert.ts";
+import { assert, assertEquals } from "../test/util/assert.ts";
 import { inNamespace } from "./mod.ts";
 
 const fixture = new URL("./testdata/reexec.ts", import.meta.url).pathname;

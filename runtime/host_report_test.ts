@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "../executor/test_assert.ts";
+import { assert, assertEquals } from "../test/util/assert.ts";
 import { diagnose, formatHostReport, type HostReport, inspectHost } from "./mod.ts";
 
 const dec = new TextDecoder();

@@ -24,11 +24,11 @@ export function assertStringIncludes(actual: string, part: string, msg?: string)
   }
 }
 
-export async function assertRejects(
+export async function assertRejects<E extends Error = Error>(
   fn: () => Promise<unknown>,
-  cls?: new (...a: any[]) => Error,
+  cls?: new (...a: any[]) => E,
   includes?: string,
-): Promise<Error> {
+): Promise<E> {
   try {
     await fn();
   } catch (e) {
@@ -38,12 +38,12 @@ export async function assertRejects(
     if (includes && !(e as Error).message.includes(includes)) {
       throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
     }
-    return e as Error;
+    return e as E;
   }
   throw new AssertionError("expected rejection");
 }
 
-export function assertThrows(fn: () => unknown, cls?: new (...a: any[]) => Error, includes?: string): Error {
+export function assertThrows<E extends Error = Error>(fn: () => unknown, cls?: new (...a: any[]) => E, includes?: string): E {
   try {
     fn();
   } catch (e) {
@@ -53,7 +53,7 @@ export function assertThrows(fn: () => unknown, cls?: new (...a: any[]) => Error
     if (includes && !(e as Error).message.includes(includes)) {
       throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
     }
-    return e as Error;
+    return e as E;
   }
   throw new AssertionError("expected throw");
 }

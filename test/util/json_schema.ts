@@ -10,7 +10,8 @@
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-export const IMAGE_SPEC_SCHEMAS = "/work/shared/conformance/image-spec-schema";
+/** The image-spec schemas in `../shared/conformance` beside the repository (a CI clone has its own copy there). */
+export const IMAGE_SPEC_SCHEMAS = new URL("../../../shared/conformance/image-spec-schema", import.meta.url).pathname;
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
