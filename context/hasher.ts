@@ -36,6 +36,9 @@ export class ContextHasher {
   #cachePath: string;
   #files: Map<string, StatEntry>;
   #seen = new Set<string>();
+  #hadCache: boolean;
+  /** Files whose content differs from the last build's (or that are new since): `--explain` names them. */
+  readonly changed = new Set<string>();
   #dirty = false;
   #filter: ContextFilter;
   #api: XXHashAPI;
@@ -51,6 +54,7 @@ export class ContextHasher {
     this.#files = files;
     this.#filter = filter;
     this.#api = a;
+    this.#hadCache = files.size > 0;
   }
 
   /** Opens (or starts) the stat cache `<storeRoot>/cache/context-<xxh64 of abs context path>.json`. */
@@ -148,6 +152,7 @@ export class ContextHasher {
       throw new Error(`reading ${rel} from the build context: ${(e as Error).message}`, { cause: e });
     }
     const hash = digest.toString(16).padStart(16, "0");
+    if (prev ? prev.hash !== hash : this.#hadCache) this.changed.add(rel);
     // Git's "racily clean" rule: a file changed within the timestamp granularity of this read could change again
     // without its stat moving, so its entry is never trusted; it is re-read until it has aged.
     const racy = Math.max(mtime, ctime) > Date.now() - RACY_MS;

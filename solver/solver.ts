@@ -21,6 +21,8 @@ export interface FsResult {
   layers: CachedLayer[];
   empty: boolean;
   cached: boolean;
+  /** What made this state when it is a base image (`--explain` names it). */
+  label?: string;
   /** When the step's result was first made (from its cache record on a hit): history times come from here. */
   created?: string;
 }
@@ -140,7 +142,7 @@ export class Solver {
         const pinned = await this.#deps.images.resolve(`${v.ref.split("@")[0]}@${v.digest}`, v.platform);
         const stepId = this.#stepId(id);
         this.#deps.progress.emit({ type: "step.cached", id: stepId, name: this.#name(id, v), time: performance.now() });
-        return { kind: "fs", key: cacheKey({ image: pinned.manifestDigest }), layers: pinned.layers, empty: false, cached: true };
+        return { kind: "fs", key: cacheKey({ image: pinned.manifestDigest }), layers: pinned.layers, empty: false, cached: true, label: pinned.ref };
       }
       case "local": {
         const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes);
@@ -168,7 +170,7 @@ export class Solver {
       this.#deps.progress.emit({ type: "step.cached", id: stepId, name, time: performance.now() });
       return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true, created: hit.created };
     }
-    const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache) : undefined;
+    const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache, sources) : undefined;
     return await this.#sem.run(async () => {
       if (this.#abort.signal.aborted) throw new BuildCancelledError();
       this.#deps.progress.emit({ type: "step.start", id: stepId, name, time: performance.now() });
@@ -203,13 +205,19 @@ export class Solver {
     return rec;
   }
 
-  async #explain(identity: string, inputs: Record<string, string>, useCache: boolean): Promise<string> {
+  async #explain(identity: string, inputs: Record<string, string>, useCache: boolean, sources: Map<VertexId, VertexResult>): Promise<string> {
     if (!useCache) return "--no-cache";
     const last = await this.#deps.cache.lastFor(identity);
     if (!last) return "no earlier build of this step";
     const changed: string[] = [];
+    const files = [...sources.values()].flatMap((s) => (s.kind === "local" ? [...s.hasher.changed] : []));
     for (const k of new Set([...Object.keys(inputs), ...Object.keys(last.inputs)])) {
-      if (inputs[k] !== last.inputs[k]) changed.push(describeInput(k, last.inputs[k], inputs[k]));
+      if (inputs[k] === last.inputs[k]) continue;
+      let text = describeInput(k, last.inputs[k], inputs[k]);
+      if (k.startsWith("files ") && files.length) {
+        text += ` (${files.slice(0, 5).join(", ")}${files.length > 5 ? `, and ${files.length - 5} more` : ""})`;
+      }
+      changed.push(text);
     }
     return changed.length ? changed.join("; ") : "cached result was removed from the store";
   }
@@ -254,7 +262,7 @@ function definition(v: ExecVertex | FileVertex): unknown {
 
 /** Named inputs of a step: what `--explain` compares between builds. Values are hashes, never secrets. */
 async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, sources: Map<VertexId, VertexResult>): Promise<Record<string, string>> {
-  const inputs: Record<string, string> = { "previous step": input.key };
+  const inputs: Record<string, string> = input.label ? { "base image": input.label } : { "previous step": input.key };
   if (v.kind === "exec") {
     inputs["command"] = cacheKey(v.args);
     for (const e of v.env) {
@@ -288,6 +296,7 @@ function describeInput(k: string, before: string | undefined, after: string | un
   if (before === undefined) return `${k} is new`;
   if (after === undefined) return `${k} was removed`;
   if (k === "previous step") return "an earlier step changed";
+  if (k === "base image") return `base image changed: ${before} -> ${after}`;
   if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
   if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
   return `${k} changed`;
