@@ -127,3 +127,10 @@ for (const as of ["root", "user"] as const) {
     }
   });
 }
+
+Deno.test({
+  name: "secrets: stop the registry",
+  fn: async () => await registry.stop(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+});

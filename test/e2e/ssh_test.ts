@@ -198,3 +198,10 @@ RUN --mount=type=ssh,target=/tmp/agent.sock,uid=65534,gid=65534,mode=0600 \\
     }
   });
 }
+
+Deno.test({
+  name: "ssh: stop the registry",
+  fn: async () => await registry.stop(),
+  sanitizeResources: false,
+  sanitizeOps: false,
+});
