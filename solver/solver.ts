@@ -113,7 +113,15 @@ export class Solver {
   async solveTarget(): Promise<Map<VertexId, VertexResult>> {
     const stage = this.#graph.stages[this.#graph.target];
     try {
-      await this.solve(stage.root);
+      // Start every vertex the target reaches now: a step waits only for its own inputs, so independent branches
+      // (stages joined late by COPY --from) run side by side instead of in the order they are first needed.
+      const started = [...this.#reachable(stage.root)].map((id) => this.solve(id));
+      try {
+        await this.solve(stage.root);
+      } finally {
+        // On failure the siblings are being cancelled: wait until their containers and mounts are gone.
+        await Promise.allSettled(started);
+      }
     } catch (e) {
       throw this.#firstError ?? e;
     }
@@ -123,6 +131,23 @@ export class Solver {
     // Persist the context stat caches so the next build re-reads only files that changed.
     for (const r of out.values()) if (r.kind === "local") await r.hasher.save();
     return out;
+  }
+
+  /** Vertices `root` depends on, itself included. */
+  #reachable(root: VertexId): Set<VertexId> {
+    const seen = new Set<VertexId>();
+    const stack = [root];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      const v = this.#graph.vertices[id];
+      if (v.kind === "exec" || v.kind === "file") {
+        if (v.input !== null) stack.push(v.input);
+        stack.push(...dependencies(v));
+      }
+    }
+    return seen;
   }
 
   async fsInput(id: VertexId | null): Promise<FsResult> {
@@ -155,9 +180,9 @@ export class Solver {
   }
 
   async #step(id: VertexId, v: ExecVertex | FileVertex): Promise<FsResult> {
-    const input = await this.fsInput(v.input);
-    const sources = new Map<VertexId, VertexResult>();
-    for (const dep of dependencies(v)) sources.set(dep, await this.solve(dep));
+    const deps = dependencies(v);
+    const [input, ...solved] = await Promise.all([this.fsInput(v.input), ...deps.map((d) => this.solve(d))]);
+    const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, solved[i]]));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
     const inputs = await stepInputs(v, input, sources);
     const key = cacheKey({ v: 1, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch });
