@@ -85,7 +85,19 @@ async function projectCopy(): Promise<string> {
   } finally {
     await Deno.remove(tmp, { recursive: true }).catch(() => {});
   }
+  await removeStaleCopies(dir);
   return dir;
+}
+
+/** Every edit makes a new copy; old ones (unused for an hour: no test run lasts that long) are removed. */
+async function removeStaleCopies(keep: string): Promise<void> {
+  const cutoff = Date.now() - 3600_000;
+  for await (const e of Deno.readDir("/tmp")) {
+    const p = `/tmp/${e.name}`;
+    if (!/^tsbuild-e2e-[0-9a-f]{16}$/.test(e.name) || p === keep) continue;
+    const st = await Deno.stat(`${p}/.complete`).catch(() => undefined);
+    if (st?.mtime && st.mtime.getTime() < cutoff) await Deno.remove(p, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Tracked and untracked-but-not-ignored files (what a CI checkout plus local edits hold), or a walk without git. */
