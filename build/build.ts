@@ -7,7 +7,8 @@ import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
 import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { hostPlatform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
-import { CacheStore, ImageSource, Solver } from "../solver/mod.ts";
+import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod.ts";
+import type { Stage } from "../graph/mod.ts";
 import { imageConfig, pushImage, type StepOutcome, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
 import { SshAgentServer } from "../ssh/mod.ts";
 import { TsbuildError } from "../errors.ts";
@@ -94,6 +95,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     dockerfileSource: text,
     explain: req.explain,
     sourceDateEpoch: req.sourceDateEpoch,
+    compression: req.compression,
   });
   const results = await solver.solveTarget().finally(() => sshAgents.close());
   const stage = graph.stages[graph.target];
@@ -101,8 +103,10 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   if (!root || root.kind !== "fs") throw new TsbuildError("internal: target stage did not produce a filesystem");
   const outcomes = new Map<number, StepOutcome>();
   for (const [id, r] of results) if (r.kind === "fs") outcomes.set(id, { empty: r.empty, created: r.created });
-  const config = imageConfig(stage, root.layers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
-  const image = await storeImage(layers.content, config, root.layers, req.format);
+  let imageLayers = root.layers;
+  if (req.squash) ({ layers: imageLayers } = await squashStage(layers, images, stage, root.layers, outcomes, req));
+  const config = imageConfig(stage, imageLayers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
+  const image = await storeImage(layers.content, config, imageLayers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
 
   for (const out of req.outputs) {
@@ -166,4 +170,28 @@ async function startSshAgents(req: BuildRequest): Promise<{ agents: Map<string, 
     throw e;
   }
   return { agents, close };
+}
+
+/**
+ * `--squash`: the layers this build added on top of the base image become one (a file added then deleted costs
+ * nothing). History keeps every step; all but the last layer step are marked empty, since their layers are gone.
+ */
+async function squashStage(
+  store: LayerStore,
+  images: ImageSource,
+  stage: Stage,
+  chain: CachedLayer[],
+  outcomes: Map<number, StepOutcome>,
+  req: BuildRequest,
+): Promise<{ layers: CachedLayer[] }> {
+  const baseCount = Math.min(stage.image.baseLayers, chain.length);
+  if (chain.length - baseCount <= 1) return { layers: chain };
+  const ensure = (l: CachedLayer) => images.ensureBlob(l);
+  const lower = await store.unpack(chain.slice(0, baseCount), ensure);
+  const upper = await store.unpack(chain, ensure);
+  const { layer, empty } = await store.squash(lower, upper, { sourceDateEpoch: req.sourceDateEpoch, ...req.compression });
+  const layerSteps = stage.history.filter((h) => h.vertex !== undefined && outcomes.get(h.vertex)?.empty === false);
+  layerSteps.slice(0, -1).forEach((h) => outcomes.set(h.vertex!, { ...outcomes.get(h.vertex!)!, empty: true }));
+  if (empty && layerSteps.length) outcomes.set(layerSteps.at(-1)!.vertex!, { ...outcomes.get(layerSteps.at(-1)!.vertex!)!, empty: true });
+  return { layers: empty ? chain.slice(0, baseCount) : [...chain.slice(0, baseCount), layer] };
 }

@@ -53,6 +53,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       secrets,
       ssh: flags.ssh.map(parseSshSpec),
       format: flags.format,
+      compression: flags.compression,
+      squash: flags.squash,
       sourceDateEpoch: flags.sourceDateEpoch,
       iidFile: flags.iidFile,
       metadataFile: flags.metadataFile,

@@ -22,6 +22,8 @@ export interface BuildFlags {
   secrets: { id: string; src?: string; env?: string }[];
   ssh: string[];
   format: "oci" | "docker";
+  compression?: { compression: "gzip" | "zstd" | "none"; level?: number };
+  squash: boolean;
   sourceDateEpoch?: number;
   iidFile?: string;
   metadataFile?: string;
@@ -56,6 +58,9 @@ Options:
       --secret id=ID[,src=PATH|,env=VAR]   Expose a secret to RUN --mount=type=secret (repeatable)
       --ssh default|ID=PATH[,PATH]         Expose an SSH agent or keys to RUN --mount=type=ssh (repeatable)
       --format oci|docker       Manifest media types (default "oci")
+      --compression name        Layer compression: gzip (default), zstd or uncompressed
+      --compression-level N     gzip 0-9, zstd 1-22
+      --squash                  Merge the layers this build adds into one
       --source-date-epoch N     Timestamps for reproducible images (default $SOURCE_DATE_EPOCH)
       --iidfile file            Write the image ID (config digest) to the file
       --metadata-file file      Write build result metadata (JSON) to the file
@@ -173,6 +178,9 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         secret: { type: "string", multiple: true },
         ssh: { type: "string", multiple: true },
         format: { type: "string" },
+        compression: { type: "string" },
+        "compression-level": { type: "string" },
+        squash: { type: "boolean" },
         "source-date-epoch": { type: "string" },
         iidfile: { type: "string" },
         "metadata-file": { type: "string" },
@@ -202,6 +210,19 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     if (v.print === "graph" || v.print === "graph-json") print = "json";
     else if (v.print === "graph-dot" || v.print === "dot") print = "dot";
     else throw new UsageError(`--print ${v.print}: use graph or graph-dot`);
+  }
+  let compression: BuildFlags["compression"];
+  if (v.compression !== undefined || v["compression-level"] !== undefined) {
+    const c = v.compression ?? "gzip";
+    const name = c === "uncompressed" ? "none" : c;
+    if (!["gzip", "zstd", "none"].includes(name)) throw new UsageError(`--compression ${c}: use gzip, zstd or uncompressed`);
+    const level = v["compression-level"];
+    if (level !== undefined && !/^\d+$/.test(level)) throw new UsageError(`--compression-level ${level}: expected a number`);
+    const max = name === "zstd" ? 22 : 9;
+    if (level !== undefined && (Number(level) < (name === "zstd" ? 1 : 0) || Number(level) > max)) {
+      throw new UsageError(`--compression-level ${level}: ${name} takes ${name === "zstd" ? 1 : 0} to ${max}`);
+    }
+    compression = { compression: name as "gzip" | "zstd" | "none", level: level === undefined ? undefined : Number(level) };
   }
   const sde = v["source-date-epoch"] ?? Deno.env.get("SOURCE_DATE_EPOCH");
   if (sde !== undefined && sde !== "" && !/^\d+$/.test(sde)) throw new UsageError(`--source-date-epoch ${sde}: expected seconds since 1970`);
@@ -236,6 +257,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     secrets: (v.secret ?? []).map(parseSecret),
     ssh: v.ssh ?? [],
     format,
+    compression,
+    squash: !!v.squash,
     sourceDateEpoch: sde ? Number(sde) : undefined,
     iidFile: v.iidfile,
     metadataFile: v["metadata-file"],

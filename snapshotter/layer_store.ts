@@ -1,7 +1,7 @@
 import { MediaType } from "../oci/media_types.ts";
 import { applyLayer } from "./apply.ts";
 import { ContentStore, processAlive, sha256Digest } from "./content_store.ts";
-import { layerTar, overlayChanges, treeChanges } from "./diff.ts";
+import { type Change, layerTar, overlayChanges, treeChanges } from "./diff.ts";
 import { BlobNotFoundError, LayerApplyError, SnapshotError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import type { SnapshotterKind } from "./meta.ts";
@@ -29,7 +29,7 @@ export interface MountedSnapshot {
 
 /** Options of `LayerStore.commit`. */
 export interface CommitOptions {
-  compression?: "gzip" | "none";
+  compression?: "gzip" | "zstd" | "none";
   /** gzip level (1-9); the default uses CompressionStream's. */
   level?: number;
   /** Clamp file mtimes to this (seconds since the epoch) for reproducible layers. */
@@ -209,26 +209,8 @@ export class LayerStore {
       }
       changes = overlayChanges(fs, xattrs, "", lowers);
     }
-    const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
-    const hash = sha256();
-    const hashed = stream.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          hash.update(chunk);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const gzip = opts.compression !== "none";
-    const body = !gzip ? hashed : hashed.pipeThrough(
-      opts.level === undefined
-        ? new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>
-        : await gzipStream(opts.level),
-    );
-    const { digest, size } = await this.content.writeStream(body);
-    const empty = (await entries) === 0;
-    const diffID = "sha256:" + hash.digest("hex");
-    const layer = { mediaType: gzip ? MediaType.OciLayerGzip : MediaType.OciLayer, digest, size, diffID };
+    const { layer, empty } = await this.#writeLayer(changes, xattrs, opts);
+    const diffID = layer.diffID;
     const name = rec.parent === undefined ? diffID : sha256Digest(`${rec.parent} ${diffID}`);
     active.done = true;
     if (empty && rec.parent !== undefined) {
@@ -244,6 +226,63 @@ export class LayerStore {
     }
     return { name, layer, empty };
   }
+
+  /** Changes → tar → (diffID hash) → compression → content store, streamed; `empty` when there was no entry. */
+  async #writeLayer(
+    changes: AsyncIterable<Change>,
+    xattrs: Map<string, Record<string, Uint8Array>>,
+    opts: CommitOptions,
+  ): Promise<{ layer: LayerDescriptor; empty: boolean }> {
+    const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
+    const hash = sha256();
+    const hashed = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(chunk, controller) {
+          hash.update(chunk);
+          controller.enqueue(chunk);
+        },
+      }),
+    );
+    const compression = opts.compression ?? "gzip";
+    let body = hashed;
+    let mediaType: string = MediaType.OciLayer;
+    if (compression === "gzip") {
+      body = hashed.pipeThrough(
+        opts.level === undefined
+          ? new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>
+          : await gzipStream(opts.level),
+      );
+      mediaType = MediaType.OciLayerGzip;
+    } else if (compression === "zstd") {
+      body = hashed.pipeThrough(processStream("zstd", ["-c", "-q", `-${opts.level ?? 3}`]));
+      mediaType = MediaType.OciLayerZstd;
+    }
+    const { digest, size } = await this.content.writeStream(body);
+    const empty = (await entries) === 0;
+    return { layer: { mediaType, digest, size, diffID: "sha256:" + hash.digest("hex") }, empty };
+  }
+
+  /**
+   * One layer holding everything that differs between two committed snapshots (`--squash`): the tree of `upper`
+   * compared with the tree of `lower` (undefined = empty), whatever the layers in between did.
+   */
+  async squash(lower: string | undefined, upper: string | undefined, opts: CommitOptions = {}): Promise<{ layer: LayerDescriptor; empty: boolean }> {
+    const lo = lower === undefined ? undefined : await this.viewMounted(lower);
+    const up = await this.viewMounted(upper);
+    try {
+      const xattrs = await readXattrs(up.rootfs);
+      return await this.#writeLayer(treeChanges(lo?.rootfs, up.rootfs), xattrs, opts);
+    } finally {
+      await up.release();
+      await lo?.release();
+    }
+  }
+}
+
+/** A compressor TransformStream backed by a process (zstd has no Web or Node built-in). */
+function processStream(cmd: string, args: string[]): TransformStream<Uint8Array, Uint8Array> {
+  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
+  return { writable: child.stdin, readable: child.stdout };
 }
 
 /** The uncompressed tar of a blob, by its magic bytes (media types lie: Docker accepts either). */
@@ -269,7 +308,7 @@ async function decompressed(
     return rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
   }
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
-    throw new LayerApplyError(`layer ${layer.digest} is zstd-compressed, which tsbuild cannot unpack yet`);
+    return rest.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
   }
   return rest;
 }

@@ -41,7 +41,7 @@ export async function runFileOp(
       },
     }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal });
     for (const view of views.splice(0)) await view.release();
-    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
+    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch, ...deps.compression });
     active = undefined;
     return committed.empty ? {} : { layer: committed.layer };
   } finally {

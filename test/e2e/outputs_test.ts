@@ -123,6 +123,47 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+for (const as of ["root", "user"] as const) {
+  Deno.test(`outputs: --squash merges the new layers (a deleted file costs nothing); zstd layers written and read (${as})`, async () => {
+    const owner = as === "user" ? user : undefined;
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base}\nRUN head -c 2000000 /dev/urandom > /big\nRUN rm /big && echo small > /small\nRUN echo more > /more\n`,
+    });
+    const store = await makeStore(owner);
+    try {
+      const sq = `${registry.host}/squash/${as}:1`;
+      const r = await runTsbuild(["build", "--root", store, "--squash", "-t", sq, "--push", ctx], { as });
+      assertEquals(r.code, 0, r.stderr);
+      const info = await skopeoInspect(sq);
+      assertEquals(info.Layers.length, 2, "base layer + one squashed layer");
+      const tmp = await Deno.makeTempDir();
+      await skopeo(["copy", "-q", "--src-tls-verify=false", `docker://${sq}`, `dir:${tmp}`]);
+      const listing = await new Deno.Command("sh", { args: ["-c", `gzip -dc ${tmp}/${info.Layers[1].slice(7)} | tar -t`], stdout: "piped" }).output();
+      assertEquals(new TextDecoder().decode(listing.stdout).split("\n").filter(Boolean).sort(), ["more", "small"]);
+      const cfg = await skopeoInspectConfig(sq);
+      assertEquals(cfg.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer).length, 2);
+      await removeAll(tmp);
+
+      const z = `${registry.host}/zstd/${as}:1`;
+      const rz = await runTsbuild(["build", "--root", store, "--compression", "zstd", "-t", z, "--push", ctx], { as });
+      assertEquals(rz.code, 0, rz.stderr);
+      const raw = JSON.parse(await skopeo(["inspect", "--raw", "--tls-verify=false", `docker://${z}`]));
+      assertEquals(raw.layers.at(-1).mediaType, "application/vnd.oci.image.layer.v1.tar+zstd");
+      // A build on top of the zstd image unpacks its layers.
+      const ctx2 = await makeContext({ "Dockerfile": `FROM ${z}\nRUN cat /small /more > /both\n` });
+      const out = await makeStore(owner);
+      const r2 = await runTsbuild(["build", "--root", await makeStore(owner), "--output", `type=local,dest=${out}/fs`, ctx2], { as });
+      assertEquals(r2.code, 0, r2.stderr);
+      assertEquals(await Deno.readTextFile(`${out}/fs/both`), "small\nmore\n");
+      await removeAll(ctx2);
+      await removeAll(out);
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+    }
+  });
+}
+
 Deno.test({
   name: "outputs: stop the registry",
   fn: async () => await registry.stop(),
