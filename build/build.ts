@@ -43,7 +43,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
 
   await Deno.mkdir(req.storeRoot, { recursive: true });
   const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
-  const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries });
+  const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries, mirrors: req.registryMirrors, caFile: req.registryCa });
   const images = new ImageSource(registry, layers.content);
   const platform = req.platform ?? hostPlatform();
   const warn = (message: string, line?: number) =>

@@ -43,6 +43,8 @@ export interface BuildRequest {
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
+  registryMirrors?: Record<string, string[]>;
+  registryCa?: string;
   snapshotter?: "auto" | "overlay" | "fuse-overlayfs" | "native";
   signal: AbortSignal;
 }

@@ -62,6 +62,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       explain: flags.explain,
       maxParallelism: flags.maxParallelism,
       insecureRegistries: flags.insecureRegistries,
+      registryMirrors: flags.registryMirrors,
+      registryCa: flags.registryCa,
       snapshotter: flags.snapshotter,
       signal,
     });

@@ -31,6 +31,8 @@ export interface BuildFlags {
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
+  registryMirrors: Record<string, string[]>;
+  registryCa?: string;
   snapshotter: "auto" | "overlay" | "fuse-overlayfs" | "native";
   quiet: boolean;
 }
@@ -66,6 +68,8 @@ Options:
       --metadata-file file      Write build result metadata (JSON) to the file
       --max-parallelism N       Steps run at once (default: number of CPUs)
       --insecure-registry host  Use plain HTTP for this registry (repeatable; loopback always is)
+      --registry-mirror r=m     Pull REGISTRY's images through MIRROR first (repeatable, e.g. docker.io=mirror:5000)
+      --registry-ca file        Extra CA certificate (PEM) trusted for registries
       --snapshotter name        auto, overlay, fuse-overlayfs or native (default "auto")
       --root dir                Store directory (default $XDG_DATA_HOME/tsbuild)
   -q, --quiet                   Print only the image ID
@@ -108,6 +112,17 @@ function buildContexts(list: string[]): Record<string, string> {
     if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --build-context "${item}": expected NAME=VALUE`);
     const value = item.slice(i + 1);
     out[item.slice(0, i)] = /^[a-z-]+:\/\//.test(value) ? value : resolvePath(value);
+  }
+  return out;
+}
+
+/** `--registry-mirror docker.io=mirror.example:5000` (repeatable; mirrors are tried in order, then the origin). */
+function mirrors(list: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const item of list) {
+    const i = item.indexOf("=");
+    if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --registry-mirror "${item}": expected REGISTRY=MIRROR`);
+    (out[item.slice(0, i)] ??= []).push(item.slice(i + 1));
   }
   return out;
 }
@@ -186,6 +201,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         "metadata-file": { type: "string" },
         "max-parallelism": { type: "string" },
         "insecure-registry": { type: "string", multiple: true },
+        "registry-mirror": { type: "string", multiple: true },
+        "registry-ca": { type: "string" },
         snapshotter: { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", short: "q" },
@@ -266,6 +283,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     explain: !!v.explain,
     maxParallelism: mp ? Number(mp) : navigator.hardwareConcurrency || 2,
     insecureRegistries: v["insecure-registry"] ?? [],
+    registryMirrors: mirrors(v["registry-mirror"] ?? []),
+    registryCa: v["registry-ca"],
     snapshotter,
     quiet: !!v.quiet,
   };
