@@ -164,6 +164,22 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+Deno.test("outputs: FROM a docker.io image through --registry-mirror with no route to docker.io (user)", async () => {
+  await pushBusyboxImage(registry.host, "library/busybox", "mirrored");
+  const ctx = await makeContext({ "Dockerfile": `FROM busybox:mirrored\nRUN echo via-mirror > /m\n` });
+  const store = await makeStore(user);
+  const out = await makeStore(user);
+  try {
+    const r = await runTsbuild(["build", "--root", store, "--registry-mirror", `docker.io=${registry.host}`, "--output", `type=local,dest=${out}/fs`, ctx], { as: "user" });
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(await Deno.readTextFile(`${out}/fs/m`), "via-mirror\n");
+  } finally {
+    await removeAll(ctx);
+    await removeAll(store);
+    await removeAll(out);
+  }
+});
+
 Deno.test({
   name: "outputs: stop the registry",
   fn: async () => await registry.stop(),
