@@ -214,7 +214,7 @@ Deno.test("abort kills the container, removes it and rejects with RunAbortedErro
   const ac = new AbortController();
   const running = executor.run({
     rootfs,
-    args: ["/bin/sh", "-c", "echo started; exec sleep 1000"],
+    args: ["/bin/sh", "-c", "echo started; exec sleep 13579"],
     env: [],
     cwd: "/",
     user: "root",
@@ -228,7 +228,7 @@ Deno.test("abort kills the container, removes it and rejects with RunAbortedErro
   assertEquals(await runcList(dir), []);
   await assertRejects(() => Deno.lstat(`${rootfs}/t`), Deno.errors.NotFound);
   const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-  assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+  assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
 });
 
 Deno.test("an already-aborted signal runs nothing", async () => {
@@ -332,7 +332,7 @@ for (const sig of ["SIGTERM", "SIGINT"] as const) {
     await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
     await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
     const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-    assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+    assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
   });
 }
 
@@ -360,5 +360,5 @@ Deno.test("cleanupStale removes what a SIGKILLed tsbuild left: container, bundle
   await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
   await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
   const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-  assert(!dec.decode(ps.stdout).includes("sleep 1000"), "the container's process survived");
+  assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
 });

@@ -4,7 +4,7 @@ import { RuncExecutor } from "../mod.ts";
 const [stateDir, rootfs] = Deno.args;
 await new RuncExecutor({ stateDir }).run({
   rootfs,
-  args: ["/bin/sh", "-c", "echo started; sleep 1000; echo survived"],
+  args: ["/bin/sh", "-c", "echo started; sleep 13579; echo survived"],
   env: [],
   cwd: "/",
   user: "root",
