@@ -2,7 +2,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { convertDockerfile, parseDockerfile } from "../frontend/mod.ts";
 import { lintSecrets } from "./secret_lint.ts";
 import { readDockerignore } from "../context/mod.ts";
-import { LayerStore } from "../snapshotter/mod.ts";
+import { ImageIndex, LayerStore } from "../snapshotter/mod.ts";
 import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
 import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { hostPlatform } from "../oci/mod.ts";
@@ -44,7 +44,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   await Deno.mkdir(req.storeRoot, { recursive: true });
   const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
   const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries, mirrors: req.registryMirrors, caFile: req.registryCa });
-  const images = new ImageSource(registry, layers.content);
+  const index = new ImageIndex(req.storeRoot);
+  const images = new ImageSource(registry, layers.content, { index, pull: req.pull });
   const platform = req.platform ?? hostPlatform();
   const warn = (message: string, line?: number) =>
     req.progress.emit({ type: "warn", message: line ? `${shownPath}:${line}: ${message}` : message, time: performance.now() });
@@ -108,6 +109,17 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const config = imageConfig(stage, imageLayers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
   const image = await storeImage(layers.content, config, imageLayers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
+  // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
+  for (const tag of req.tags) {
+    await index.put({
+      name: parseReference(tag).toString(),
+      manifestDigest: image.manifestDesc.digest,
+      configDigest: image.manifest.config.digest,
+      mediaType: image.manifestDesc.mediaType,
+      size: image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0),
+      created: config.created ?? new Date().toISOString(),
+    });
+  }
 
   for (const out of req.outputs) {
     switch (out.type) {

@@ -25,6 +25,8 @@ export interface BuildRequest {
   buildContexts?: Record<string, string>;
   platform?: Platform;
   noCache: boolean;
+  /** Always ask the registry for base images, even when the store has an image of that name (`--pull`). */
+  pull?: boolean;
   noCacheFilter: string[];
   storeRoot: string;
   progress: ProgressSink;

@@ -47,6 +47,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       buildContexts: flags.buildContexts,
       platform: flags.platform,
       noCache: flags.noCache,
+      pull: flags.pull,
       noCacheFilter: flags.noCacheFilter,
       storeRoot: flags.root,
       progress,

@@ -16,6 +16,7 @@ export interface BuildFlags {
   target?: string;
   platform?: Platform;
   noCache: boolean;
+  pull: boolean;
   noCacheFilter: string[];
   progress: "auto" | "tty" | "plain" | "rawjson";
   root: string;
@@ -53,6 +54,7 @@ Options:
   -o, --output spec             type=registry|image[,push=true]|oci,dest=x.tar[,tar=false]|docker,dest=x.tar|
                                 local,dest=dir|tar,dest=x.tar, or a directory path (repeatable)
       --no-cache                Do not use the cache
+      --pull                    Always look base images up in their registry, not in the local store
       --no-cache-filter stage   Do not use the cache for these stages (repeatable)
       --progress mode           auto, tty, plain or rawjson (default "auto")
       --explain                 Say, for every step that ran, which input changed since the last build
@@ -186,6 +188,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         push: { type: "boolean" },
         output: { type: "string", short: "o", multiple: true },
         "no-cache": { type: "boolean" },
+        pull: { type: "boolean" },
         "no-cache-filter": { type: "string", multiple: true },
         progress: { type: "string" },
         explain: { type: "boolean" },
@@ -268,6 +271,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     target: v.target,
     platform,
     noCache: !!v["no-cache"],
+    pull: !!v.pull,
     noCacheFilter: v["no-cache-filter"] ?? [],
     progress,
     root: v.root ?? defaultStoreRoot(),

@@ -2,7 +2,9 @@ import { parseArgs } from "node:util";
 import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { login, logout } from "../registry/mod.ts";
 import { UsageError } from "./errors.ts";
-import { openImage } from "./image_source.ts";
+import { isLayoutName, openImage, openStoredImage } from "./image_source.ts";
+import { ImageIndex } from "../snapshotter/mod.ts";
+import { defaultStoreRoot } from "./build_flags.ts";
 
 function humanSize(n: number): string {
   if (n < 1000) return `${n}B`;
@@ -33,7 +35,7 @@ type Flags = { values: Record<string, any>; positionals: string[] };
 
 function flagsOf(argv: string[], extra: Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }> = {}): Flags {
   try {
-    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { platform: { type: "string" }, "insecure-registry": { type: "string", multiple: true }, ...extra } }) as Flags;
+    return parseArgs({ args: argv, allowPositionals: true, strict: true, options: { platform: { type: "string" }, "insecure-registry": { type: "string", multiple: true }, root: { type: "string" }, ...extra } }) as Flags;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -43,7 +45,7 @@ function flagsOf(argv: string[], extra: Record<string, { type: "string" | "boole
 export async function historyCommand(argv: string[]): Promise<number> {
   const { values, positionals } = flagsOf(argv, { "no-trunc": { type: "boolean" }, format: { type: "string" } });
   if (positionals.length !== 1) throw new UsageError(`"tsbuild history" requires exactly 1 argument (an image)`);
-  const img = await openImage(positionals[0], { platform: values.platform as string | undefined, insecure: values["insecure-registry"] as string[] | undefined });
+  const img = await openImage(positionals[0], { platform: values.platform, insecure: values["insecure-registry"], root: values.root ?? defaultStoreRoot() });
   try {
     const layers = [...img.manifest.layers];
     const rows: string[][] = [];
@@ -51,7 +53,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
       const size = h.empty_layer ? 0 : layers.shift()?.size ?? 0;
       rows.push(["<missing>", ago(h.created), h.created_by ?? "", humanSize(size), h.comment ?? ""]);
     }
-    if (rows.length) rows[rows.length - 1][0] = img.config.rootfs ? img.manifestDigest.slice(7, 19) : "<missing>";
+    if (rows.length) rows[rows.length - 1][0] = img.manifest.config.digest.slice(7, 19);
     rows.reverse();
     if (values.format === "json") {
       console.log(JSON.stringify(img.config.history ?? [], null, 2));
@@ -71,7 +73,7 @@ export async function historyCommand(argv: string[]): Promise<number> {
 export async function inspectCommand(argv: string[]): Promise<number> {
   const { values, positionals } = flagsOf(argv);
   if (positionals.length !== 1) throw new UsageError(`"tsbuild inspect" requires exactly 1 argument (an image)`);
-  const img = await openImage(positionals[0], { platform: values.platform as string | undefined, insecure: values["insecure-registry"] as string[] | undefined });
+  const img = await openImage(positionals[0], { platform: values.platform, insecure: values["insecure-registry"], root: values.root ?? defaultStoreRoot() });
   try {
     console.log(JSON.stringify({ name: img.name, digest: img.manifestDigest, manifest: img.manifest, config: img.config }, null, 2));
     return 0;
@@ -80,14 +82,22 @@ export async function inspectCommand(argv: string[]): Promise<number> {
   }
 }
 
-/** `tsbuild push LAYOUT_OR_TAR REF`: carries an exported image into a registry (air-gapped sites). */
+/**
+ * `tsbuild push NAME [REF]` pushes an image built into the store; `tsbuild push LAYOUT_OR_TAR REF` carries an
+ * exported OCI layout or archive into a registry (air-gapped sites).
+ */
 export async function pushCommand(argv: string[]): Promise<number> {
   const { values, positionals } = flagsOf(argv);
-  if (positionals.length !== 2) throw new UsageError(`"tsbuild push" requires 2 arguments: an OCI layout (dir or .tar) and a reference`);
-  const [src, dest] = positionals;
+  if (positionals.length < 1 || positionals.length > 2) {
+    throw new UsageError(`"tsbuild push" requires an image built with -t (and optionally a new reference), or an OCI layout (dir or .tar) and a reference`);
+  }
+  const [src, dest = src] = positionals;
   const target = parseReference(dest);
-  const img = await openImage(src.startsWith("oci-layout://") ? src : `oci-layout://${src}`, { platform: values.platform as string | undefined });
-  const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] as string[] | undefined });
+  const root = values.root ?? defaultStoreRoot();
+  const stored = isLayoutName(src) ? undefined : await openStoredImage(src, root);
+  if (!stored && positionals.length === 1) throw new UsageError(`no image named ${src} in ${root}; build it with -t ${src} first`);
+  const img = stored ?? await openImage(src.startsWith("oci-layout://") ? src : `oci-layout://${src}`, { platform: values.platform });
+  const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] });
   try {
     await Promise.all(img.manifest.layers.map(async (l) => {
       const how = await client.pushBlob(target, l, () => img.readBlob(l.digest));
@@ -100,6 +110,40 @@ export async function pushCommand(argv: string[]): Promise<number> {
   } finally {
     await img.close();
   }
+}
+
+/** `tsbuild images`: the images built into the store, like `docker images`. */
+export async function imagesCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = flagsOf(argv, { quiet: { type: "boolean", short: "q" } });
+  if (positionals.length > 0) throw new UsageError(`"tsbuild images" takes no arguments`);
+  const recs = (await new ImageIndex(values.root ?? defaultStoreRoot()).list()).sort((a, b) => a.name < b.name ? -1 : 1);
+  if (values.quiet) {
+    for (const r of recs) console.log(r.configDigest.slice(7, 19));
+    return 0;
+  }
+  const rows = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], ...recs.map((r) => {
+    const ref = parseReference(r.name);
+    return [ref.familiar().replace(/:[^:/]+$/, ""), ref.tag ?? "<none>", r.configDigest.slice(7, 19), ago(r.created), humanSize(r.size)];
+  })];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  for (const r of rows) console.log(r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] + 3) : c)).join("").trimEnd());
+  return 0;
+}
+
+/** `tsbuild rmi NAME...`: forgets image names (blobs stay in the store as cache). */
+export async function rmiCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = flagsOf(argv);
+  if (positionals.length === 0) throw new UsageError(`"tsbuild rmi" requires at least 1 argument`);
+  const index = new ImageIndex(values.root ?? defaultStoreRoot());
+  let code = 0;
+  for (const name of positionals) {
+    if (await index.remove(parseReference(name).toString())) console.log(`Untagged: ${name}`);
+    else {
+      console.error(`Error: No such image: ${name}`);
+      code = 1;
+    }
+  }
+  return code;
 }
 
 async function readPassword(): Promise<string> {

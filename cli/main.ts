@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { TsbuildError } from "../errors.ts";
 import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
 import { buildCommand } from "./build_command.ts";
-import { historyCommand, inspectCommand, loginCommand, logoutCommand, pushCommand } from "./image_commands.ts";
+import { historyCommand, imagesCommand, inspectCommand, loginCommand, logoutCommand, pushCommand, rmiCommand } from "./image_commands.ts";
 import { BUILD_HELP } from "./build_flags.ts";
 import { UsageError } from "./errors.ts";
 import { VERSION } from "../version.ts";
@@ -20,7 +20,9 @@ Commands:
   doctor    Show what this machine allows and what a build would use
   history   Show the history of an image (registry reference or OCI layout)
   inspect   Show the manifest and config of an image
-  push      Push an exported OCI layout (dir or .tar) to a registry
+  images    List the images built into the store
+  rmi       Remove image names from the store
+  push      Push an image built into the store, or an exported OCI layout (dir or .tar), to a registry
   login     Log in to a registry (writes ~/.docker/config.json)
   logout    Log out from a registry
   version   Show the version
@@ -69,6 +71,10 @@ async function main(argv: string[]): Promise<number> {
         return await historyCommand(rest);
       case "inspect":
         return await inspectCommand(rest);
+      case "images":
+        return await imagesCommand(rest);
+      case "rmi":
+        return await rmiCommand(rest);
       case "push":
         return await pushCommand(rest);
       case "login":

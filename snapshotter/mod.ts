@@ -16,6 +16,7 @@
  * @module
  */
 export { ContentStore, sha256Digest } from "./content_store.ts";
+export { withLock } from "./lock.ts";
 export type { Mount } from "./mount.ts";
 export type { Snapshotter } from "./snapshotter.ts";
 export type { SnapshotterKind } from "./meta.ts";
@@ -29,3 +30,4 @@ export {
   MountError,
   SnapshotError,
 } from "./errors.ts";
+export { ImageIndex, type ImageRecord } from "./image_index.ts";

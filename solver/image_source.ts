@@ -2,7 +2,7 @@ import type { ImageConfig, ImageManifest, Platform } from "../oci/mod.ts";
 import { formatPlatform } from "../oci/mod.ts";
 import { parseReference, type Reference, type RegistryClient } from "../registry/mod.ts";
 import { openLayoutImage, readOciLayout } from "../exporter/mod.ts";
-import type { ContentStore } from "../snapshotter/mod.ts";
+import type { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { CachedLayer } from "./cache_store.ts";
 
@@ -31,9 +31,18 @@ export class ImageSource {
   #pinned = new Map<string, Promise<PinnedImage>>();
   #origins = new Map<string, Origin>();
 
-  constructor(registry: RegistryClient, content: ContentStore) {
+  #index?: ImageIndex;
+  #pull: boolean;
+
+  /**
+   * `index`: names of images built into this store, looked up before the registry (as `docker build` finds local
+   * images) unless `pull` is set.
+   */
+  constructor(registry: RegistryClient, content: ContentStore, opts: { index?: ImageIndex; pull?: boolean } = {}) {
     this.#registry = registry;
     this.#content = content;
+    this.#index = opts.index;
+    this.#pull = opts.pull ?? false;
   }
 
   /** Registry repositories blobs came from, for cross-repository mounts when pushing. */
@@ -56,6 +65,16 @@ export class ImageSource {
 
   async #resolveRegistry(refText: string, platform: Platform): Promise<PinnedImage> {
     const ref = parseReference(refText);
+    // A digest already in the store needs no registry round trip (content addressing makes that safe); a name
+    // this store built is used as docker uses its local images.
+    if (ref.digest) {
+      const local = await this.#fromStore(ref, ref.digest, platform);
+      if (local) return local;
+    } else if (!this.#pull && this.#index) {
+      const rec = await this.#index.get(ref.toString());
+      const local = rec && await this.#fromStore(ref, rec.manifestDigest, platform);
+      if (local) return local;
+    }
     const r = await this.#registry.resolveImage(ref, platform);
     const layers = layersOf(r.manifest, r.config, ref.familiar());
     for (const l of layers) this.#origins.set(l.digest, { registry: r.ref });
@@ -63,6 +82,18 @@ export class ImageSource {
     await this.#content.writeBytes(r.manifestBytes);
     await this.#content.writeBytes(r.configBytes);
     return { ref: r.ref.toString(), manifestDigest: r.manifestDigest, manifest: r.manifest, config: r.config, layers };
+  }
+
+  async #fromStore(ref: Reference, digest: string, platform: Platform): Promise<PinnedImage | undefined> {
+    if (!(await this.#content.has(digest))) return undefined;
+    const manifest = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(digest))) as ImageManifest;
+    if (!manifest.config || !manifest.layers || !(await this.#content.has(manifest.config.digest))) return undefined;
+    const config = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(manifest.config.digest))) as ImageConfig;
+    if (config.architecture !== platform.architecture || config.os !== platform.os) return undefined;
+    const layers = layersOf(manifest, config, ref.familiar());
+    for (const l of layers) if (!this.#origins.has(l.digest)) this.#origins.set(l.digest, { registry: ref });
+    const pinned = `${ref.registry}/${ref.repository}@${digest}`;
+    return { ref: pinned, manifestDigest: digest, manifest, config, layers };
   }
 
   async #resolveLayout(name: string, platform: Platform): Promise<PinnedImage> {

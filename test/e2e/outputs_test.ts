@@ -180,6 +180,37 @@ Deno.test("outputs: FROM a docker.io image through --registry-mirror with no rou
   }
 });
 
+for (const as of ["root", "user"] as const) {
+  Deno.test(`outputs: -t keeps the image in the store: FROM it, images, history, push, rmi (${as})`, async () => {
+    const owner = as === "user" ? user : undefined;
+    const store = await makeStore(owner);
+    const ctx = await makeContext({ "Dockerfile": `FROM ${base}\nRUN echo base > /base\n` });
+    const ctx2 = await makeContext({ "Dockerfile": `FROM localbase:${as}\nRUN cat /base > /child\n` });
+    try {
+      assertEquals((await runTsbuild(["build", "--root", store, "-t", `localbase:${as}`, ctx], { as })).code, 0);
+      const b = await runTsbuild(["build", "--root", store, "-t", `child:${as}`, ctx2], { as });
+      assertEquals(b.code, 0, b.stderr);
+      const images = await runTsbuild(["images", "--root", store], { as });
+      assertMatch(images.stdout, new RegExp(`^child\\s+${as}\\s+[0-9a-f]{12}`, "m"));
+      assertMatch(images.stdout, new RegExp(`^localbase\\s+${as}\\s`, "m"));
+      const h = await runTsbuild(["history", "--root", store, "--no-trunc", `child:${as}`], { as });
+      assertStringIncludes(h.stdout, "RUN /bin/sh -c cat /base > /child # buildkit");
+      assertStringIncludes(h.stdout, "RUN /bin/sh -c echo base > /base # buildkit");
+      const ref = `${registry.host}/local/child:${as}`;
+      const p = await runTsbuild(["push", "--root", store, `child:${as}`, ref], { as });
+      assertEquals(p.code, 0, p.stderr);
+      assertEquals((await skopeoInspect(ref)).Layers.length, 3);
+      assertEquals((await runTsbuild(["rmi", "--root", store, `localbase:${as}`], { as })).code, 0);
+      const gone = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx2], { as });
+      assert(gone.code !== 0, "FROM a removed local name falls back to the registry, where it does not exist");
+    } finally {
+      await removeAll(ctx);
+      await removeAll(ctx2);
+      await removeAll(store);
+    }
+  });
+}
+
 Deno.test({
   name: "outputs: stop the registry",
   fn: async () => await registry.stop(),
