@@ -145,6 +145,9 @@ export class RuncExecutor {
     const unregister = killOnInterrupt(() => {
       if (!aborted) onAbort();
     });
+    // An abort (^C) that came while the bundle was being prepared fired no listener: the container just started
+    // would otherwise run to its end, however long, and tsbuild with it.
+    if (req.signal?.aborted && !aborted) onAbort();
     try {
       const [status] = await Promise.all([
         child.status,

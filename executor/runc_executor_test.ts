@@ -254,6 +254,29 @@ Deno.test("an already-aborted signal runs nothing", async () => {
   await assertRejects(() => Deno.lstat(`${rootfs}/ran`), Deno.errors.NotFound);
 });
 
+Deno.test("an abort while the run is being prepared still kills the container", async () => {
+  const { executor, rootfs, dir } = await setup();
+  const ac = new AbortController();
+  const running = executor.run({
+    rootfs,
+    // Left alone, the command ends normally after a few seconds, leaving /ran: it must be killed well before.
+    args: ["/bin/sh", "-c", "sleep 5 && touch /ran"],
+    env: [],
+    cwd: "/",
+    user: "root",
+    network: "default",
+    mounts: [],
+    stdout() {},
+    stderr() {},
+    signal: ac.signal,
+  });
+  // run() has checked the signal and is now writing the bundle: no abort listener exists yet.
+  ac.abort();
+  await assertRejects(() => running, RunAbortedError);
+  assertEquals(await runcList(dir), []);
+  await assertRejects(() => Deno.lstat(`${rootfs}/ran`), Deno.errors.NotFound);
+});
+
 Deno.test("concurrent runs get their own containers", async () => {
   const { dir, executor } = await setup();
   const rootfses = await Promise.all([1, 2, 3].map(() => makeBusyboxRootfs()));
