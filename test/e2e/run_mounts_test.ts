@@ -100,7 +100,20 @@ for (const as of ["root", "user"] as const) {
       assertEquals(b1.code, 0, `first build failed:\n${b1.stderr}`);
       // The second build runs every step again (--no-cache) and must find what the first left in the caches.
       const b2 = await runTsbuild(
-        ["build", "--root", store, "--progress", "plain", "--no-cache", "--build-arg", "ROUND=2", "-t", ref2, "--push", ctx],
+        [
+          "build",
+          "--root",
+          store,
+          "--progress",
+          "plain",
+          "--no-cache",
+          "--build-arg",
+          "ROUND=2",
+          "-t",
+          ref2,
+          "--push",
+          ctx,
+        ],
         { as },
       );
       assertEquals(b2.code, 0, `second build failed:\n${b2.stderr}`);
