@@ -170,7 +170,7 @@ export class ContextHasher {
     }
     const dir = this.#cachePath.slice(0, this.#cachePath.lastIndexOf("/"));
     await Deno.mkdir(dir, { recursive: true });
-    const tmp = `${this.#cachePath}.${Deno.pid}.tmp`;
+    const tmp = `${this.#cachePath}.${crypto.randomUUID()}.tmp`;
     await Deno.writeTextFile(tmp, JSON.stringify({ version: 1, files } satisfies CacheFile));
     await Deno.rename(tmp, this.#cachePath);
     this.#dirty = false;

@@ -3,6 +3,7 @@
  * mount stubs it left in a rootfs. A pid alone could have been reused, so the process start time is kept with it.
  */
 import type { MountStubs } from "./mount_stubs.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 /** `<bundle>/owner.json`. */
 export interface RunOwner {
@@ -25,8 +26,8 @@ async function startTime(pid: number): Promise<string | undefined> {
 /** Records this process as the owner of `bundle`, with the stubs it is about to create in `rootfs`. */
 export async function writeOwner(bundle: string, rootfs: string, stubs: MountStubs): Promise<void> {
   const owner: RunOwner = {
-    pid: Deno.pid,
-    start: (await startTime(Deno.pid)) ?? "",
+    pid: hostPid(),
+    start: (await startTime(hostPid())) ?? "",
     rootfs,
     stubs: {
       paths: stubs.paths,

@@ -52,11 +52,11 @@ function inInitialUserNamespaceText(uidMap: string): boolean {
 
 /** The unshare arguments tsbuild uses for this user (shared with enterNamespace so the probe tests the real thing). */
 export function unshareArgs(realRoot: boolean, hasRanges: boolean): string[] {
-  // Its own pid namespace, with tsbuild as its init: when tsbuild dies, even by SIGKILL, the kernel kills every
-  // process below it (runc, the RUN's processes), and --kill-child does the same when unshare itself is killed.
-  const pid = ["--pid", "--mount-proc", "--fork", "--kill-child"];
-  if (realRoot) return ["--mount", "--propagation", "private", ...pid];
-  return ["--user", "--map-root-user", ...(hasRanges ? ["--map-auto"] : []), "--mount", ...pid];
+  // No pid namespace: runc needs a /proc matching its own pid namespace, and the store's ownership records need
+  // host pids. What a SIGKILLed build leaves running is stopped by the next build (RuncExecutor.cleanupStale).
+  // --kill-child: when unshare itself is killed, the build goes with it.
+  if (realRoot) return ["--mount", "--propagation", "private", "--fork", "--kill-child"];
+  return ["--user", "--map-root-user", ...(hasRanges ? ["--map-auto"] : []), "--mount", "--fork", "--kill-child"];
 }
 
 async function overlayProbe(realRoot: boolean, hasRanges: boolean): Promise<boolean> {

@@ -17,3 +17,4 @@ export { diagnose, type HostProblem, type HostReport, inspectHost } from "./host
 export { formatHostReport } from "./format_report.ts";
 export { NamespaceError } from "./errors.ts";
 export type { SubIdRange } from "./host_probe.ts";
+export { hostPid } from "./host_pid.ts";

@@ -1,6 +1,7 @@
 import { sha256 } from "./node.ts";
 import { join } from "./path.ts";
 import { BlobNotFoundError, DigestMismatchError, InvalidDigestError } from "./errors.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
@@ -86,7 +87,7 @@ export class ContentStore {
     expect?: { digest?: string; size?: number },
   ): Promise<{ digest: string; size: number }> {
     if (expect?.digest !== undefined) assertDigest(expect.digest);
-    const tmp = join(this.#ingest, `${Deno.pid}-${crypto.randomUUID()}`);
+    const tmp = join(this.#ingest, `${hostPid()}-${crypto.randomUUID()}`);
     const file = await Deno.open(tmp, { write: true, createNew: true, mode: 0o644 });
     const hash = sha256();
     let size = 0;
@@ -134,7 +135,7 @@ export class ContentStore {
   async cleanIngest(): Promise<void> {
     for await (const e of Deno.readDir(this.#ingest)) {
       const pid = Number(e.name.split("-")[0]);
-      if (pid === Deno.pid || (pid > 0 && processAlive(pid))) continue;
+      if (pid === hostPid() || (pid > 0 && processAlive(pid))) continue;
       await Deno.remove(join(this.#ingest, e.name), { recursive: true }).catch(() => {});
     }
   }

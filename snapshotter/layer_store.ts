@@ -11,6 +11,7 @@ import { gzipStream, sha256 } from "./node.ts";
 import { join } from "./path.ts";
 import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
 import { readXattrs } from "./xattr.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 /** A layer blob as the solver knows it: the manifest descriptor plus the config's diffID. */
 export interface LayerDescriptor {
@@ -155,12 +156,12 @@ export class LayerStore {
   }
 
   prepareMounted(parent: string | undefined): Promise<MountedSnapshot> {
-    const key = `active-${Deno.pid}-${crypto.randomUUID()}`;
+    const key = `active-${hostPid()}-${crypto.randomUUID()}`;
     return this.#mounted(key, this.snapshotter.prepare(key, parent));
   }
 
   viewMounted(name: string | undefined): Promise<MountedSnapshot> {
-    const key = `view-${Deno.pid}-${crypto.randomUUID()}`;
+    const key = `view-${hostPid()}-${crypto.randomUUID()}`;
     return this.#mounted(key, this.snapshotter.view(key, name));
   }
 

@@ -1,5 +1,6 @@
 import { join } from "./path.ts";
 import { withLock } from "./lock.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 /** Which implementation wrote a store's snapshots (their on-disk forms differ, so one store uses one). */
 export type SnapshotterKind = "overlay" | "fuse-overlayfs" | "native";
@@ -60,7 +61,7 @@ export class MetaStore {
       const result = await fn(meta);
       const after = JSON.stringify(meta, null, 1);
       if (JSON.stringify(meta) !== before) {
-        const tmp = `${this.#file}.${Deno.pid}.tmp`;
+        const tmp = `${this.#file}.${hostPid()}.tmp`;
         const f = await Deno.open(tmp, { write: true, create: true, truncate: true });
         try {
           const bytes = new TextEncoder().encode(after);

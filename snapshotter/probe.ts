@@ -2,6 +2,7 @@ import { join } from "./path.ts";
 import type { SnapshotterKind } from "./meta.ts";
 import { inUserNamespace, type Mount, mountAt, unmount } from "./mount.ts";
 import { overlayFeatureOptions } from "./snapshotter.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 /**
  * Finds the best snapshotter that works here by trying it: kernel overlay, then fuse-overlayfs, then native copies.
@@ -14,7 +15,7 @@ export async function probeSnapshotter(dir: string): Promise<SnapshotterKind> {
 }
 
 async function tryOverlay(dir: string, kind: "overlay" | "fuse-overlayfs"): Promise<boolean> {
-  const base = join(dir, `probe-${Deno.pid}-${crypto.randomUUID()}`);
+  const base = join(dir, `probe-${hostPid()}-${crypto.randomUUID()}`);
   const merged = join(base, "merged");
   let mounted = false;
   try {

@@ -2,6 +2,7 @@ import { join } from "./path.ts";
 import { SnapshotError } from "./errors.ts";
 import { type MetaFile, MetaStore, type SnapshotRecord, type SnapshotterKind } from "./meta.ts";
 import { inUserNamespace, type Mount, run } from "./mount.ts";
+import { hostPid } from "../runtime/mod.ts";
 
 /** containerd's snapshotter shape, keyed by strings. */
 export interface Snapshotter {
@@ -72,7 +73,7 @@ export class DirSnapshotter implements Snapshotter {
         throw new SnapshotError(`parent snapshot ${JSON.stringify(parent)} is not a committed snapshot`);
       }
       // The record is written before the directory exists, so a directory without a record is always garbage.
-      const record: SnapshotRecord = { id: m.next++, parent, kind, pid: Deno.pid };
+      const record: SnapshotRecord = { id: m.next++, parent, kind, pid: hostPid() };
       m.snapshots[key] = record;
       return { record, parentRecord };
     });
@@ -185,7 +186,7 @@ export class DirSnapshotter implements Snapshotter {
     return await this.meta.update(async (m) => {
       const dead: number[] = [];
       for (const [key, r] of Object.entries(m.snapshots)) {
-        if (r.kind !== "committed" && r.pid !== Deno.pid && (r.pid === undefined || !alive(r.pid))) {
+        if (r.kind !== "committed" && r.pid !== hostPid() && (r.pid === undefined || !alive(r.pid))) {
           dead.push(r.id);
           await release(r.id);
           delete m.snapshots[key];
