@@ -192,6 +192,43 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+const SINGLE_FILE_DOCKERFILE = `FROM ${base} AS src
+RUN mkdir -p /x && echo from-stage > /x/file
+
+FROM ${base}
+RUN --mount=type=bind,from=src,source=/x/file,target=/one-stage cat /one-stage > /one-stage-seen
+RUN --mount=type=bind,from=${base},source=/etc/passwd,target=/pw cat /pw > /pw-seen
+RUN --mount=type=tmpfs,target=/sz,size=1048576 df -k /sz | tail -1 | awk '{print $2}' > /tmpfs-kb
+RUN --mount=type=bind,source=sub/subfile,target=/one cat /one > /one-seen
+`;
+
+for (const as of ["root", "user"] as const) {
+  Deno.test(`run mounts: single-file binds (context, stage, image) and tmpfs size (${as})`, async () => {
+    const ctx = await makeContext({ "Dockerfile": SINGLE_FILE_DOCKERFILE, "sub/subfile": "ctx-file\n" });
+    const store = await makeStore(as === "user" ? user : undefined);
+    try {
+      const out = `${store}/out`;
+      const r = await runTsbuild(
+        ["build", "--root", store, "--progress", "plain", "-o", `type=local,dest=${out}`, ctx],
+        {
+          as,
+        },
+      );
+      assertEquals(r.code, 0, `build failed:\n${r.stderr}`);
+      const read = (p: string) => Deno.readTextFile(join(out, p));
+      assertEquals(await read("one-stage-seen"), "from-stage\n");
+      assertEquals(await read("pw-seen"), await read("etc/passwd"), "a file of an image");
+      assertEquals(await read("tmpfs-kb"), "1024\n");
+      // As BuildKit: a source naming a file binds that file at the target, not a directory holding it.
+      assertEquals(await read("one-seen"), "ctx-file\n");
+      for (const p of ["one", "one-stage", "pw", "sz"]) assert(!(await exists(join(out, p))), `/${p} is a mount only`);
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+    }
+  });
+}
+
 Deno.test({
   name: "run mounts: stop the registry",
   fn: async () => await registry.stop(),
