@@ -20,11 +20,15 @@ export async function findMissingStubs(rootfs: string, destinations: string[]): 
   const missing: string[] = [];
   const parentTimes = new Map<string, { atime: Date; mtime: Date }>();
   for (const dest of destinations) {
-    let p = "/" + dest.split("/").filter((c) => c !== "" && c !== ".").join("/");
+    // Walk up from where runc will really create the mount point: a destination that is a dangling symlink (an
+    // image's /etc/resolv.conf -> ../run/systemd/resolve/stub-resolv.conf) makes runc create the link's target and
+    // its missing parents, which must go too (as BuildKit, which resolves the path in the rootfs first).
+    const start = await resolvedContainerPath(rootfs, dest);
+    let p = start;
     while (p !== "/") {
       try {
         const info = await Deno.lstat(await resolveInRootfs(rootfs, p));
-        if (p !== dest && info.atime && info.mtime) parentTimes.set(p, { atime: info.atime, mtime: info.mtime });
+        if (p !== start && info.atime && info.mtime) parentTimes.set(p, { atime: info.atime, mtime: info.mtime });
         break;
       } catch (e) {
         if (!isMissing(e)) throw e;
@@ -39,6 +43,14 @@ export async function findMissingStubs(rootfs: string, destinations: string[]): 
   }
   // Children before parents, so a parent is empty by the time it is considered.
   return { paths: missing.sort((a, b) => b.split("/").length - a.split("/").length), parentTimes };
+}
+
+/** `dest` with every symlink in it followed inside `rootfs`, as a clean container path. */
+async function resolvedContainerPath(rootfs: string, dest: string): Promise<string> {
+  const root = rootfs.replace(/\/+$/, "");
+  const host = await resolveInRootfs(rootfs, dest);
+  const rel = host === root ? "" : host.slice(root.length);
+  return "/" + rel.split("/").filter((c) => c !== "" && c !== ".").join("/");
 }
 
 /**

@@ -209,6 +209,23 @@ Deno.test("mount points runc created are removed; what existed or what the RUN w
   assertEquals(mnt, ["kept"]);
 });
 
+Deno.test("mount points behind dangling symlinks (/etc/resolv.conf -> ../run/...) leave no dirs behind", async () => {
+  const { run, rootfs } = await setup();
+  // As in systemd-based images: the link targets do not exist, so runc creates them (and their parents).
+  await Deno.symlink("../run/systemd/resolve/stub-resolv.conf", `${rootfs}/etc/resolv.conf`);
+  await Deno.symlink("/nonexistent/hosts", `${rootfs}/etc/hosts`);
+  await Deno.symlink("/srv/data", `${rootfs}/data`);
+  const r = await run("grep -q localhost /etc/hosts && grep -q nameserver /etc/resolv.conf && ls /data/x", {
+    mounts: [{ type: "tmpfs", target: "/data/x" }],
+  });
+  assertEquals(r.exitCode, 0, r.err);
+  const names = [];
+  for await (const e of Deno.readDir(rootfs)) names.push(e.name);
+  assertEquals(names.sort(), ["bin", "data", "etc", "tmp"]);
+  assertEquals(await Deno.readLink(`${rootfs}/etc/resolv.conf`), "../run/systemd/resolve/stub-resolv.conf");
+  assertEquals(await Deno.readLink(`${rootfs}/etc/hosts`), "/nonexistent/hosts");
+});
+
 Deno.test("abort kills the container, removes it and rejects with RunAbortedError", async () => {
   const { executor, rootfs, dir } = await setup();
   const ac = new AbortController();
