@@ -229,6 +229,50 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+/** A tar (GNU tar, not our code) holding /etc/resolv.conf and /etc/hosts as dangling symlinks, as systemd images do. */
+async function danglingEtcTar(): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir();
+  try {
+    await Deno.mkdir(`${dir}/etc`);
+    await Deno.symlink("../run/systemd/resolve/stub-resolv.conf", `${dir}/etc/resolv.conf`);
+    await Deno.symlink("/nonexistent/hosts", `${dir}/etc/hosts`);
+    const o = await new Deno.Command("tar", { args: ["-C", dir, "-cf", "-", "etc"], stdout: "piped" }).output();
+    return o.stdout;
+  } finally {
+    await removeAll(dir);
+  }
+}
+
+for (const as of ["root", "user"] as const) {
+  Deno.test(`run mounts: /etc/hosts and /etc/resolv.conf as dangling symlinks leave nothing behind (${as})`, async () => {
+    const ctx = await makeContext({
+      "Dockerfile":
+        `FROM ${base}\nADD links.tar /\nRUN grep nameserver /etc/resolv.conf > /ns && grep -c localhost /etc/hosts > /lh\n`,
+      "links.tar": await danglingEtcTar(),
+    });
+    const store = await makeStore(as === "user" ? user : undefined);
+    const ref = `${registry.host}/mounts-links/${as}:1`;
+    try {
+      const r = await runTsbuild(["build", "--root", store, "--progress", "plain", "-t", ref, "--push", ctx], { as });
+      assertEquals(r.code, 0, `build failed:\n${r.stderr}`);
+      const layers = await layerPaths(ref);
+      // The RUN's layer holds what it wrote and nothing runc made to mount the files behind the links.
+      assertEquals(layers[layers.length - 1].filter((p) => p !== "" && p !== "./").sort(), ["lh", "ns"]);
+      const rootfs = await unpackWithUmoci(ref);
+      try {
+        assertEquals(await Deno.readLink(join(rootfs, "etc/resolv.conf")), "../run/systemd/resolve/stub-resolv.conf");
+        assert(!(await exists(join(rootfs, "run"))) && !(await exists(join(rootfs, "nonexistent"))));
+        assert((await Deno.readTextFile(join(rootfs, "ns"))).startsWith("nameserver"));
+      } finally {
+        await removeAll(join(rootfs, ".."));
+      }
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+    }
+  });
+}
+
 Deno.test({
   name: "run mounts: stop the registry",
   fn: async () => await registry.stop(),
