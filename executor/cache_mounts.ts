@@ -3,6 +3,7 @@
  * BuildKit: `shared` users run concurrently, `locked` users take turns (an flock on a lock file, so it holds across
  * tsbuild processes too), `private` users each get a directory no one else is using at the time.
  */
+import { TsbuildError } from "../errors.ts";
 
 /** A cache dir in use; `release` must be called when the RUN ends. */
 export interface CacheMountLease {
@@ -17,7 +18,16 @@ export interface CacheMountRequest {
   mode: number;
   uid: number;
   gid: number;
+  /**
+   * BuildKit's `from=`/`source=`: called only when the dir is first created, it returns a host dir (e.g. in a
+   * mounted stage snapshot) whose content, owners and modes the new cache starts with; `release` is called after
+   * the copy. Lazy, so a cache that already exists costs no snapshot mount.
+   */
+  seed?: () => Promise<{ path: string; release(): Promise<void> }>;
 }
+
+/** Seeding a cache dir from its `from` source failed. */
+export class CacheSeedError extends TsbuildError {}
 
 async function keyOf(id: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(id));
@@ -85,9 +95,34 @@ export class CacheMounts {
       }
       await Deno.chown(path, m.uid, m.gid);
       await Deno.chmod(path, m.mode);
+      if (m.seed) await seed(path, m);
     } finally {
       init.close();
     }
+  }
+}
+
+/** Copies the seed into the new cache dir; on failure the half-made dir is removed so the next use retries. */
+async function seed(path: string, m: CacheMountRequest): Promise<void> {
+  try {
+    const src = await m.seed!();
+    try {
+      // `cp -a src/. dest` also gives dest the source dir's own mode and owner, as BuildKit's cache root is the
+      // source dir itself; inside the build namespace "root" keeps every owner.
+      const out = await new Deno.Command("cp", { args: ["-a", "--", `${src.path}/.`, path], stderr: "piped" }).output();
+      if (!out.success) {
+        throw new CacheSeedError(
+          `RUN --mount=type=cache,id=${m.id}: cannot copy its from/source content: ${
+            new TextDecoder().decode(out.stderr).trim()
+          }`,
+        );
+      }
+    } finally {
+      await src.release();
+    }
+  } catch (e) {
+    await Deno.remove(path, { recursive: true }).catch(() => {});
+    throw e;
   }
 }
 

@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../test/util/assert.ts";
-import { CacheMounts } from "./cache_mounts.ts";
+import { CacheMounts, CacheSeedError } from "./cache_mounts.ts";
 
 const req = { id: "go-build", mode: 0o750, uid: 1234, gid: 5678 };
 
@@ -94,4 +94,49 @@ Deno.test("locked users take turns across processes", async () => {
   await child.stdout.cancel();
   assert((await child.status).success);
   assertEquals(await Deno.readTextFile(`${dir}/order`), "holder released\nparent acquired\n");
+});
+
+Deno.test("a cache with a seed starts as a copy of it (owners, modes, content); the seed is only read once", async () => {
+  const dir = await Deno.makeTempDir();
+  const src = await Deno.makeTempDir();
+  await Deno.mkdir(`${src}/sub`);
+  await Deno.writeTextFile(`${src}/sub/f`, "seeded");
+  await Deno.chown(`${src}/sub/f`, 4321, 8765);
+  await Deno.chmod(`${src}/sub/f`, 0o640);
+  let seeds = 0, released = 0;
+  const seed = () => {
+    seeds++;
+    return Promise.resolve({ path: src, release: () => Promise.resolve(void released++) });
+  };
+  const caches = new CacheMounts(dir);
+  const a = await caches.acquire({ ...req, id: "seeded", sharing: "shared", seed });
+  const st = await Deno.lstat(`${a.path}/sub/f`);
+  assertEquals([await Deno.readTextFile(`${a.path}/sub/f`), st.mode! & 0o777, st.uid, st.gid], [
+    "seeded",
+    0o640,
+    4321,
+    8765,
+  ]);
+  await Deno.writeTextFile(`${a.path}/sub/f`, "changed by a RUN");
+  await a.release();
+  const b = await caches.acquire({ ...req, id: "seeded", sharing: "shared", seed });
+  assertEquals(await Deno.readTextFile(`${b.path}/sub/f`), "changed by a RUN");
+  await b.release();
+  assertEquals([seeds, released], [1, 1]);
+  await Deno.remove(src, { recursive: true });
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("a seed that cannot be copied fails the acquire with CacheSeedError and leaves no half-made cache", async () => {
+  const dir = await Deno.makeTempDir();
+  const caches = new CacheMounts(dir);
+  const seed = () => Promise.resolve({ path: `${dir}/does-not-exist`, release: () => Promise.resolve() });
+  let err: unknown;
+  await caches.acquire({ ...req, id: "bad-seed", sharing: "shared", seed }).catch((e) => err = e);
+  assert(err instanceof CacheSeedError, String(err));
+  assert((err as Error).message.includes("bad-seed"));
+  const c = await caches.acquire({ ...req, id: "bad-seed", sharing: "shared" });
+  assertEquals(await Array.fromAsync(Deno.readDir(c.path)), []);
+  await c.release();
+  await Deno.remove(dir, { recursive: true });
 });

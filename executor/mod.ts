@@ -21,4 +21,4 @@ export { RunAbortedError, RuncError, UserNotFoundError } from "./errors.ts";
 export { RuncExecutor } from "./runc_executor.ts";
 export type { RunMount, RunRequest, RunResult } from "./types.ts";
 export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH } from "./spec.ts";
-export { type CacheMountLease, type CacheMountRequest, CacheMounts } from "./cache_mounts.ts";
+export { type CacheMountLease, type CacheMountRequest, CacheMounts, CacheSeedError } from "./cache_mounts.ts";

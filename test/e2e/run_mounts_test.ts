@@ -229,6 +229,27 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+for (const as of ["root", "user"] as const) {
+  Deno.test(`run mounts: a cache first used with from=stage,source= starts with that dir's content (${as})`, async () => {
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base} AS seed\nRUN mkdir -p /x && echo seeded > /x/s\n\nFROM ${base}\n` +
+        `RUN --mount=type=cache,id=seeded,from=seed,source=/x,target=/c cat /c/s > /seen\n`,
+    });
+    const store = await makeStore(as === "user" ? user : undefined);
+    try {
+      const r = await runTsbuild(
+        ["build", "--root", store, "--progress", "plain", "-o", `type=local,dest=${store}/out`, ctx],
+        { as },
+      );
+      assertEquals(r.code, 0, `build failed:\n${r.stderr}`);
+      assertEquals(await Deno.readTextFile(`${store}/out/seen`), "seeded\n");
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+    }
+  });
+}
+
 /** A tar (GNU tar, not our code) holding /etc/resolv.conf and /etc/hosts as dangling symlinks, as systemd images do. */
 async function danglingEtcTar(): Promise<Uint8Array> {
   const dir = await Deno.makeTempDir();
