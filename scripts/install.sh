@@ -16,7 +16,7 @@ fi
 # and layer import shell out to (gzip, xz-utils, zstd), openssh-client/-server (RUN --mount=type=ssh tests start a
 # private sshd and ssh-agent), git (ADD of git URLs, test/util), procps and curl (scripts).
 packages=(runc uidmap docker-registry busybox-static skopeo umoci fuse-overlayfs fuse3 attr util-linux openssl python3
-  git ca-certificates tar gzip xz-utils zstd openssh-client openssh-server procps curl)
+  git ca-certificates tar gzip xz-utils zstd openssh-client openssh-server procps curl debootstrap)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

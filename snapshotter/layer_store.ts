@@ -248,6 +248,8 @@ export class LayerStore {
     let body = hashed;
     let mediaType: string = MediaType.OciLayer;
     if (compression === "gzip") {
+      // CompressionStream keeps backpressure (node:zlib through Duplex.toWeb buffers a whole layer: the memory test
+      // shows it), so it is the default; an explicit level needs zlib.
       body = hashed.pipeThrough(
         opts.level === undefined
           ? new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>
