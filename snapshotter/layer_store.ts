@@ -248,13 +248,9 @@ export class LayerStore {
     let body = hashed;
     let mediaType: string = MediaType.OciLayer;
     if (compression === "gzip") {
-      // CompressionStream keeps backpressure (node:zlib through Duplex.toWeb buffers a whole layer: the memory test
-      // shows it), so it is the default; an explicit level needs zlib.
-      body = hashed.pipeThrough(
-        opts.level === undefined
-          ? new CompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>
-          : await gzipStream(opts.level),
-      );
+      // node:zlib compresses on libuv's thread pool, so gzip overlaps with walking and reading files on this thread
+      // (CompressionStream runs on it); level 6 is gzip's and BuildKit's default.
+      body = hashed.pipeThrough(await gzipStream(opts.level ?? 6));
       mediaType = MediaType.OciLayerGzip;
     } else if (compression === "zstd") {
       body = hashed.pipeThrough(processStream("zstd", ["-c", "-q", `-${opts.level ?? 3}`]));
