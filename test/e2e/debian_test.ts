@@ -16,10 +16,16 @@ const registry = await startRegistry();
 const debian = await pushDebianImage(registry.host);
 const user = await testUser();
 
+// BuildKit's documented apt pattern: package lists and downloads live in cache mounts (locked: apt takes its own
+// locks there), so they persist across builds and never reach a layer.
 const DOCKERFILE = `FROM ${debian}
-RUN apt-get update && apt-get install -y --no-install-recommends tree \\
- && rm -rf /var/lib/apt/lists/* \\
+RUN rm -f /etc/apt/apt.conf.d/docker-clean \\
+ && echo 'Binary::apt::APT::Keep-Downloaded-Packages "true";' > /etc/apt/apt.conf.d/keep-cache
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked --mount=type=cache,target=/var/lib/apt/lists,sharing=locked \\
+    apt-get update && apt-get install -y --no-install-recommends tree \\
  && useradd -m -u 1500 app && chown -R app /home/app
+RUN --mount=type=cache,target=/var/cache/apt,sharing=locked \\
+    ls /var/cache/apt/archives > /debs && stat -c '%U %a' /var/cache/apt/archives/partial > /partial
 USER app
 RUN whoami > /home/app/me && id -u >> /home/app/me
 `;
@@ -50,12 +56,15 @@ for (const as of ["root", "user"] as const) {
         assertEquals([st.uid, st.gid], [1500, 1500], `owner of /${p}`);
       }
       assertEquals(await Deno.readTextFile(join(rootfs, "home/app/me")), "app\n1500\n");
-      // apt's own files keep their non-root owner (_apt), which a single-id mapping cannot represent.
-      const aptUid = Number(
-        (await Deno.readTextFile(join(rootfs, "etc/passwd"))).match(/^_apt:x:(\d+):/m)?.[1] ?? NaN,
-      );
-      assert(aptUid > 0, "the _apt user exists");
-      assertEquals((await Deno.lstat(join(rootfs, "var/cache/apt/archives/partial"))).uid, aptUid);
+      // The downloads stayed in the cache mount, where apt's own dir keeps its non-root owner (_apt), which a
+      // single-id mapping cannot represent; none of it, nor the package lists, reached a layer.
+      assertMatch(await Deno.readTextFile(join(rootfs, "debs")), /^tree_.*\.deb$/m);
+      assertEquals(await Deno.readTextFile(join(rootfs, "partial")), "_apt 700\n");
+      const cached = [
+        ...await Array.fromAsync(Deno.readDir(join(rootfs, "var/cache/apt/archives"))),
+        ...await Array.fromAsync(Deno.readDir(join(rootfs, "var/lib/apt/lists"))),
+      ].map((e) => e.name);
+      assert(!cached.some((n) => n.endsWith(".deb") || n.includes("_Packages")), `in the image: ${cached}`);
       assertEquals((await skopeoInspectConfig(ref)).config.User, "app");
 
       // The image runs elsewhere as that user, with the package.
