@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { convertDockerfile, parseDockerfile } from "../frontend/mod.ts";
 import { lintSecrets } from "./secret_lint.ts";
+import { leaseStore } from "./store_lease.ts";
 import { readDockerignore } from "../context/mod.ts";
 import { ImageIndex, LayerStore } from "../snapshotter/mod.ts";
 import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
@@ -42,6 +43,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const excludes = await readDockerignore(contextDir, dockerfilePath === "-" ? undefined : dockerfilePath);
 
   await Deno.mkdir(req.storeRoot, { recursive: true });
+  // Held until this process exits: `prune` waits for it instead of deleting what this build uses.
+  await leaseStore(req.storeRoot, false);
   const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
   const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries, mirrors: req.registryMirrors, caFile: req.registryCa });
   const index = new ImageIndex(req.storeRoot);

@@ -11,3 +11,5 @@
  */
 export * from "./request.ts";
 export { build, DockerfileNotFoundError } from "./build.ts";
+export { pruneStore, type PruneResult } from "./prune.ts";
+export { leaseStore, type StoreLease } from "./store_lease.ts";

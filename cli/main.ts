@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { TsbuildError } from "../errors.ts";
 import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
 import { buildCommand } from "./build_command.ts";
+import { pruneCommand } from "./prune_command.ts";
 import { historyCommand, imagesCommand, inspectCommand, loginCommand, logoutCommand, pushCommand, rmiCommand } from "./image_commands.ts";
 import { BUILD_HELP } from "./build_flags.ts";
 import { UsageError } from "./errors.ts";
@@ -22,6 +23,7 @@ Commands:
   inspect   Show the manifest and config of an image
   images    List the images built into the store
   rmi       Remove image names from the store
+  prune     Remove the build cache (and with --all, every image) from the store
   push      Push an image built into the store, or an exported OCI layout (dir or .tar), to a registry
   login     Log in to a registry (writes ~/.docker/config.json)
   logout    Log out from a registry
@@ -30,7 +32,7 @@ Commands:
 Run 'tsbuild COMMAND --help' for more on a command.
 `;
 
-const NEEDS_NAMESPACE = new Set(["build"]);
+const NEEDS_NAMESPACE = new Set(["build", "prune"]);
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -71,6 +73,8 @@ async function main(argv: string[]): Promise<number> {
         return await historyCommand(rest);
       case "inspect":
         return await inspectCommand(rest);
+      case "prune":
+        return await pruneCommand(rest);
       case "images":
         return await imagesCommand(rest);
       case "rmi":

@@ -135,6 +135,34 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+for (const as of ["root", "user"] as const) {
+  Deno.test(`cache: prune never breaks a running build, keeps named images, drops the cache (${as})`, async () => {
+    const owner = as === "user" ? user : undefined;
+    const ctx = await makeContext({ "Dockerfile": `FROM ${base}\nRUN sleep 2 && echo kept > /kept\n` });
+    const ctx2 = await makeContext({ "Dockerfile": `FROM named:${as}\nRUN cat /kept\n` });
+    const store = await makeStore(owner);
+    try {
+      const building = runTsbuild(["build", "--root", store, "--progress", "plain", "-t", `named:${as}`, ctx], { as });
+      await new Promise((r) => setTimeout(r, 1000));
+      const [b, p] = await Promise.all([building, runTsbuild(["prune", "--root", store], { as })]);
+      assertEquals([b.code, p.code], [0, 0], b.stderr + p.stderr);
+      assertMatch(p.stdout, /Total reclaimed space/);
+      // The named image survives (FROM finds it, offline); its steps' cache does not.
+      const again = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx2], { as });
+      assertEquals(again.code, 0, again.stderr);
+      assertStringIncludes(again.stderr, "kept");
+      const rebuilt = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx], { as });
+      assert(steps(rebuilt.stderr).ran.some((s) => s.startsWith("RUN sleep 2")), "the pruned cache is gone");
+      assertEquals((await runTsbuild(["prune", "--all", "--root", store], { as })).code, 0);
+      assertEquals((await runTsbuild(["images", "-q", "--root", store], { as })).stdout.trim(), "");
+    } finally {
+      await removeAll(ctx);
+      await removeAll(ctx2);
+      await removeAll(store);
+    }
+  });
+}
+
 Deno.test("cache: --print=graph prints the graph as JSON and DOT without building", async () => {
   const ctx = await makeContext({ "Dockerfile": DOCKERFILE, "deps.txt": "d", "src/a.txt": "a" });
   const store = await makeStore(user);

@@ -1,0 +1,67 @@
+import { join } from "node:path";
+import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
+import type { ImageManifest } from "../oci/mod.ts";
+import { leaseStore } from "./store_lease.ts";
+
+/** What `prune` removed. */
+export interface PruneResult {
+  reclaimedBytes: number;
+  blobsRemoved: number;
+  imagesRemoved: number;
+}
+
+async function du(path: string): Promise<number> {
+  const out = await new Deno.Command("du", { args: ["-sb", path], stdout: "piped", stderr: "null" }).output();
+  return out.success ? Number(new TextDecoder().decode(out.stdout).split("\t")[0]) || 0 : 0;
+}
+
+async function unmountAll(dir: string): Promise<void> {
+  let mounts: string[] = [];
+  try {
+    mounts = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n").map((l) => l.split(" ")[4]).filter((m) => m?.startsWith(dir + "/"));
+  } catch { /* no mountinfo: nothing to unmount */ }
+  for (const m of mounts.sort().reverse()) await new Deno.Command("umount", { args: ["-l", m], stderr: "null" }).output();
+}
+
+/**
+ * `tsbuild prune`: drops the build cache (cache records, snapshots, partial writes, leftovers) and every blob no
+ * named image needs, waiting until no build uses the store. `all` also forgets named images and cache mounts.
+ * Must run inside the build namespace (the files belong to mapped ids).
+ */
+export async function pruneStore(storeRoot: string, opts: { all: boolean }): Promise<PruneResult> {
+  const lease = await leaseStore(storeRoot, true);
+  try {
+    const before = await du(storeRoot);
+    const index = new ImageIndex(storeRoot);
+    let imagesRemoved = 0;
+    if (opts.all) {
+      for (const r of await index.list()) if (await index.remove(r.name)) imagesRemoved++;
+    }
+    const content = new ContentStore(storeRoot);
+    const keep = new Set<string>();
+    for (const r of await index.list()) {
+      keep.add(r.manifestDigest);
+      try {
+        const m = JSON.parse(new TextDecoder().decode(await content.readBytes(r.manifestDigest))) as ImageManifest;
+        keep.add(m.config.digest);
+        for (const l of m.layers) keep.add(l.digest);
+      } catch { /* a damaged record keeps only its manifest */ }
+    }
+    await unmountAll(storeRoot);
+    const dirs = ["snapshots", "mounts", "ingest", "tmp", "runc", join("cache", "records"), join("cache", "last")];
+    if (opts.all) dirs.push("cache-mounts");
+    for (const d of dirs) await Deno.remove(join(storeRoot, d), { recursive: true }).catch(() => {});
+    let blobsRemoved = 0;
+    const blobDir = join(storeRoot, "blobs", "sha256");
+    try {
+      for await (const e of Deno.readDir(blobDir)) {
+        if (keep.has(`sha256:${e.name}`)) continue;
+        await Deno.remove(join(blobDir, e.name)).catch(() => {});
+        blobsRemoved++;
+      }
+    } catch { /* no blobs yet */ }
+    return { reclaimedBytes: Math.max(0, before - (await du(storeRoot))), blobsRemoved, imagesRemoved };
+  } finally {
+    lease.release();
+  }
+}
