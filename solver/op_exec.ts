@@ -54,7 +54,19 @@ export async function runExec(
           break;
         }
         case "cache": {
-          const lease = await deps.cacheMounts.acquire({ id: m.id, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid });
+          const src = m.from !== undefined ? sources.get(m.from) : undefined;
+          // BuildKit's from=/source=: a cache created for the first time starts as a copy of that directory.
+          const seed = src
+            ? async () => {
+              if (src.kind === "local") {
+                const dir = await materializeLocal(deps, src, m.source || ".");
+                return { path: dir, release: () => Deno.remove(dir, { recursive: true }) };
+              }
+              const view = await deps.layers.viewMounted(await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l)));
+              return { path: join(view.rootfs, m.source || "/"), release: () => view.release() };
+            }
+            : undefined;
+          const lease = await deps.cacheMounts.acquire({ id: m.id, sharing: m.sharing, mode: m.mode, uid: m.uid, gid: m.gid, seed });
           cleanups.push(() => lease.release());
           mounts.push({ type: "bind", source: lease.path, target: m.target, readonly: m.readonly });
           break;
