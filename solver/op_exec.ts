@@ -40,10 +40,10 @@ export async function runExec(
           if (!src) throw new TsbuildError(`RUN --mount=type=bind,target=${m.target}: no source`);
           let root: string;
           if (src.kind === "local") {
-            const dir = await materializeLocal(deps, src, m.source || ".");
-            cleanups.push(() => Deno.remove(dir, { recursive: true }));
-            root = dir;
-            mounts.push({ type: "bind", source: dir, target: m.target, readonly: m.readonly });
+            const local = await materializeLocal(deps, src, m.source || ".");
+            cleanups.push(() => Deno.remove(local.dir, { recursive: true }));
+            root = local.dir;
+            mounts.push({ type: "bind", source: local.path, target: m.target, readonly: m.readonly });
             break;
           }
           const name = await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l));
@@ -59,8 +59,8 @@ export async function runExec(
           const seed = src
             ? async () => {
               if (src.kind === "local") {
-                const dir = await materializeLocal(deps, src, m.source || ".");
-                return { path: dir, release: () => Deno.remove(dir, { recursive: true }) };
+                const local = await materializeLocal(deps, src, m.source || ".");
+                return { path: local.path, release: () => Deno.remove(local.dir, { recursive: true }) };
               }
               const view = await deps.layers.viewMounted(await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l)));
               return { path: join(view.rootfs, m.source || "/"), release: () => view.release() };

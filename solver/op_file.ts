@@ -1,3 +1,4 @@
+import { basename, join } from "node:path";
 import type { FileVertex, VertexId } from "../graph/mod.ts";
 import type { LayerDescriptor, MountedSnapshot } from "../snapshotter/mod.ts";
 import { applyFileActions } from "../fileop/mod.ts";
@@ -54,7 +55,7 @@ export async function runFileOp(
  * A private, filtered copy of part of a local context, for `RUN --mount=type=bind` from the context: excluded files
  * must stay invisible and a read-write mount must never touch the user's files.
  */
-export async function materializeLocal(deps: SolverDeps, src: LocalResult, source: string): Promise<string> {
+export async function materializeLocal(deps: SolverDeps, src: LocalResult, source: string): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" }).catch(async () => {
     await Deno.mkdir(`${deps.storeRoot}/tmp`, { recursive: true });
     return Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" });
@@ -76,5 +77,7 @@ export async function materializeLocal(deps: SolverDeps, src: LocalResult, sourc
   }], { resolve: () => ({ root: src.path, excludes: src.excludes }) }, {
     resolveUser: () => Promise.resolve({ uid: 0, gid: 0 }),
   });
-  return dir;
+  // A single file is mounted as that file, not as a directory holding it.
+  const st = await Deno.stat(join(src.path, source)).catch(() => undefined);
+  return { dir, path: st?.isFile ? join(dir, basename(source)) : dir };
 }
