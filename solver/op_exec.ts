@@ -38,19 +38,16 @@ export async function runExec(
         case "bind": {
           const src = m.from !== undefined ? sources.get(m.from) : undefined;
           if (!src) throw new TsbuildError(`RUN --mount=type=bind,target=${m.target}: no source`);
-          let root: string;
           if (src.kind === "local") {
             const local = await materializeLocal(deps, src, m.source || ".");
             cleanups.push(() => Deno.remove(local.dir, { recursive: true }));
-            root = local.dir;
             mounts.push({ type: "bind", source: local.path, target: m.target, readonly: m.readonly });
             break;
           }
           const name = await deps.layers.unpack(src.layers, (l) => deps.images.ensureBlob(l));
           const snap = m.readonly ? await deps.layers.viewMounted(name) : await deps.layers.prepareMounted(name);
           cleanups.push(() => snap.release());
-          root = snap.rootfs;
-          mounts.push({ type: "bind", source: join(root, m.source || "/"), target: m.target, readonly: m.readonly });
+          mounts.push({ type: "bind", source: join(snap.rootfs, m.source || "/"), target: m.target, readonly: m.readonly });
           break;
         }
         case "cache": {
