@@ -13,6 +13,10 @@ workloads=("$@")
 work=$(mktemp -d /tmp/tsbuild-bench.XXXXXX)
 chmod 755 "$work"
 results=$work/results.tsv
+# Debian's 20.10 client (BuildKit client built in); another `docker` may come first on PATH.
+docker=/usr/bin/docker
+# Every measured command is bounded; a hung build shows as FAIL instead of stalling the run.
+timeout_s=${BENCH_TIMEOUT:-900}
 log() { printf '\033[1m[bench]\033[0m %s\n' "$*" >&2; }
 
 need() { # apt packages for the anchors
@@ -33,6 +37,10 @@ printf 'version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: %s/registry\n 
 docker-registry serve "$work/registry.yml" >"$work/registry.log" 2>&1 &
 pids=($!)
 cleanup() {
+  # dockerd first (by its pid file: the rootless one runs below runuser and rootlesskit), so it stops its
+  # containerd; then what this script started itself (registry, runuser/rootlesskit).
+  for f in "$work"/docker-*/pid; do [ -f "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done
+  for _ in $(seq 100); do ls "$work"/docker-*/pid >/dev/null 2>&1 || break; sleep 0.1; done
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   # Stores and contexts are large; keep only the results unless BENCH_KEEP=1.
@@ -65,9 +73,13 @@ make_workload() { # name → $work/ctx/<name>
     two-stage)
       cp "$root/examples/hello/"* "$d/" && echo greet.sh >"$d/.touch" ;;
     ctx-20k)
-      mkdir -p "$d/src" && for i in $(seq 0 199); do mkdir -p "$d/src/$i"; for j in $(seq 0 99); do echo "$i-$j" >"$d/src/$i/$j.txt"; done; done
-      printf 'ARG BASE\nFROM ${BASE}\nCOPY src /src\nRUN find /src -type f | wc -l\n' >"$d/Dockerfile"
-      echo src/7/7.txt >"$d/.touch" ;;
+      # 20 000 files of 5 KB random bytes (~100 MB, incompressible as source trees are not) in 200 nested dirs.
+      python3 -c 'import os,sys
+for i in range(200):
+    p=os.path.join(sys.argv[1],"src",str(i//20),str(i)); os.makedirs(p)
+    for j in range(100): open(os.path.join(p,"%d.txt" % j),"wb").write(os.urandom(5120))' "$d"
+      printf 'ARG BASE\nFROM ${BASE}\nCOPY . /ctx\nRUN find /ctx -type f | wc -l\n' >"$d/Dockerfile"
+      echo src/0/7/7.txt >"$d/.touch" ;;
     parallel-4)
       { echo 'ARG BASE'; for s in a b c d; do printf 'FROM ${BASE} AS %s\nCOPY in.txt /\nRUN i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done; echo %s > /out\n' "$s" "$s"; done
         echo 'FROM ${BASE}'; for s in a b c d; do echo "COPY --from=$s /out /out-$s"; done; } >"$d/Dockerfile"
@@ -98,11 +110,15 @@ dockerd_up() { # $1 = root|rootless
   if [ "$mode" = root ]; then
     dockerd "${args[@]}" >"$dir/log" 2>&1 &
   else
+    # copy-up leaves symlinks to the host's /run entries; the root dockerd's /run/docker must not be shared
+    # (dockerd-rootless.sh removes them the same way).
     runuser -u "$user" -- env XDG_RUNTIME_DIR="$dir" HOME="$dir" \
-      rootlesskit --net=host --copy-up=/etc --copy-up=/run dockerd --rootless "${args[@]}" >"$dir/log" 2>&1 &
+      rootlesskit --net=host --copy-up=/etc --copy-up=/run sh -c \
+        'rm -f /run/docker /run/containerd /run/xtables.lock; exec dockerd --rootless "$@"' sh "${args[@]}" >"$dir/log" 2>&1 &
   fi
   pids+=($!)
-  for _ in $(seq 200); do [ -S "$dir/docker.sock" ] && break; sleep 0.1; done
+  for _ in $(seq 600); do [ -S "$dir/docker.sock" ] && $docker -H "unix://$dir/docker.sock" version >/dev/null 2>&1 && return; sleep 0.1; done
+  log "dockerd ($mode) did not come up in 60 s:"; tail -20 "$dir/log" >&2; return 1
 }
 tool_build() { # tool ctx tag push(0/1)
   local t=$1 ctx=$2 tag=$3 push=$4 base
@@ -113,12 +129,12 @@ tool_build() { # tool ctx tag push(0/1)
       --root "$work/store-user" --build-arg "BASE=$base" -t "$tag" $([ "$push" = 1 ] && echo --push) "$ctx" ;;
     buildkit | buildkit-rootless)
       local mode=root; [ "$t" = buildkit-rootless ] && mode=rootless
-      DOCKER_BUILDKIT=1 docker -H "unix://$work/docker-$mode/docker.sock" build -q --network host --build-arg "BASE=$base" -t "$tag" "$ctx" >/dev/null
-      [ "$push" = 1 ] && docker -H "unix://$work/docker-$mode/docker.sock" push -q "$tag" >/dev/null || true ;;
+      DOCKER_BUILDKIT=1 $docker -H "unix://$work/docker-$mode/docker.sock" build -q --network host --build-arg "BASE=$base" -t "$tag" "$ctx" >/dev/null
+      if [ "$push" = 1 ]; then $docker -H "unix://$work/docker-$mode/docker.sock" push -q "$tag" >/dev/null; fi ;;
     buildah)
       buildah --root "$work/buildah/root" --runroot "$work/buildah/run" build -q --layers --isolation oci --network host \
         --tls-verify=false --build-arg "BASE=$base" -t "$tag" "$ctx" >/dev/null
-      [ "$push" = 1 ] && buildah --root "$work/buildah/root" --runroot "$work/buildah/run" push --tls-verify=false "$tag" "docker://$tag" >/dev/null || true ;;
+      if [ "$push" = 1 ]; then buildah --root "$work/buildah/root" --runroot "$work/buildah/run" push --tls-verify=false "$tag" "docker://$tag" >/dev/null; fi ;;
   esac
 }
 tool_clean() {
@@ -126,8 +142,8 @@ tool_clean() {
     tsbuild) rm -rf "$work/store-root" ;;
     tsbuild-rootless) rm -rf "$work/store-user"; mkdir -p "$work/store-user" "$work/home-$user"; chown "$user" "$work/store-user" "$work/home-$user" ;;
     buildkit | buildkit-rootless) local m=root; [ "$1" = buildkit-rootless ] && m=rootless
-      [ -S "$work/docker-$m/docker.sock" ] && docker -H "unix://$work/docker-$m/docker.sock" builder prune -af >/dev/null 2>&1 &&
-        docker -H "unix://$work/docker-$m/docker.sock" image prune -af >/dev/null 2>&1 || true ;;
+      [ -S "$work/docker-$m/docker.sock" ] && $docker -H "unix://$work/docker-$m/docker.sock" builder prune -af >/dev/null 2>&1 &&
+        $docker -H "unix://$work/docker-$m/docker.sock" image prune -af >/dev/null 2>&1 || true ;;
     buildah) rm -rf "$work/buildah" ;;
   esac
 }
@@ -142,7 +158,7 @@ measure() { # tool workload phase cmd...
   daemon_cpu() { [ -n "$dpid" ] && awk '{print $14+$15+$16+$17}' "/proc/$dpid/stat" 2>/dev/null || echo 0; }
   dcpu0=$(daemon_cpu)
   # /usr/bin/time runs a program, not a shell function: go through bash with the functions exported.
-  if ! /usr/bin/time -v -o "$out" bash -c '"$@"' bash "$@" >"$work/last.log" 2>&1; then
+  if ! /usr/bin/time -v -o "$out" timeout -k 10 "$timeout_s" bash -c '"$@"' bash "$@" >"$work/last.log" 2>&1; then
     log "FAILED: $t $w $ph (see $work/last.log)"; tail -5 "$work/last.log" >&2; printf '%s\t%s\t%s\tFAIL\tFAIL\tFAIL\n' "$t" "$w" "$ph" >>"$results"; return
   fi
   dcpu1=$(daemon_cpu)
@@ -154,7 +170,7 @@ measure() { # tool workload phase cmd...
   log "$t $w $ph: wall ${wall}s cpu ${cpu}s rss ${rss}KB"
 }
 
-export work root user reg busybox
+export work root user reg busybox docker
 export -f tool_build base_for
 
 printf 'tool\tworkload\tphase\twall_s\tcpu_s\tpeak_rss_kb\n' >"$results"
@@ -162,7 +178,11 @@ for w in "${workloads[@]}"; do
   make_workload "$w"
   ctx=$work/ctx/$w
   for t in "${tools[@]}"; do
-    case $t in buildkit) dockerd_up root ;; buildkit-rootless) dockerd_up rootless ;; esac
+    up=0; case $t in buildkit) dockerd_up root || up=1 ;; buildkit-rootless) dockerd_up rootless || up=1 ;; esac
+    if [ "$up" = 1 ]; then
+      for ph in cold no-change one-file-changed push; do printf '%s\t%s\t%s\tFAIL\tFAIL\tFAIL\n' "$t" "$w" "$ph" >>"$results"; done
+      continue
+    fi
     tool_clean "$t"
     tag=$reg/bench/$w:$t
     measure "$t" "$w" cold tool_build "$t" "$ctx" "$tag" 0
