@@ -17,6 +17,7 @@ import { extractArchive, sniffArchive } from "./archive.ts";
 import type { ModeFn } from "./chmod.ts";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
+import { WritePool } from "./write_pool.ts";
 
 export type CopyAction = Extract<FileAction, { action: "copy" }>;
 
@@ -70,8 +71,14 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
       `${ctx.what} failed: when using ${ctx.what} with more than one source file, the destination must be a directory and end with a /`,
     );
   }
-  const excludes = new PatternMatcher(a.excludes);
-  const links = new Map<string, string>();
+  const walk: Walk = {
+    ctx,
+    excludes: new PatternMatcher(a.excludes),
+    links: new Map<string, string>(),
+    pool: new WritePool(),
+    dirMeta: [],
+  };
+  const excludes = walk.excludes;
   const dest = a.dest || "/";
   for (const { rel, src } of matches) {
     const srcHost = rel === "." ? ctx.srcRoot : resolveInRoot(ctx.srcRoot, rel, a.followSymlinks);
@@ -108,8 +115,26 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     const targetHost = resolveInRoot(ctx.destRoot, target, st.isDirectory);
     // A followed destination symlink may point at a path whose parents do not exist yet (still inside the root).
     mkdirAllInRoot(ctx.destRoot, posix.dir(relToRoot(ctx.destRoot, targetHost)), 0o755, ctx.owner, ctx.what);
-    copyTree(srcHost, rel, "", targetHost, target, st, ctx, excludes, links);
+    try {
+      await copyTree(srcHost, rel, "", targetHost, target, st, walk, null);
+    } catch (e) {
+      // Nothing may still be writing when this throws (the caller unmounts next); the walk's error is the cause.
+      await walk.pool.drain().catch(() => {});
+      throw e;
+    }
+    await walk.pool.drain();
+    // Directories take their metadata after everything below them is written (writing a child moves its mtime).
+    for (const set of walk.dirMeta.splice(0)) set();
   }
+}
+
+/** State of one source's copy: file writes go to `pool`, directory metadata waits in `dirMeta` (post-order). */
+interface Walk {
+  ctx: CopyContext;
+  excludes: PatternMatcher;
+  links: Map<string, string>;
+  pool: WritePool;
+  dirMeta: (() => void)[];
 }
 
 /** With `--parents`, the source path kept under dest: everything after a `/./` pivot, else the whole path. */
@@ -131,25 +156,33 @@ function isDirInRoot(root: string, path: string): boolean {
 /**
  * Copies one entry (recursing into directories). `rootRel` is its path from the source root (for .dockerignore),
  * `copyRel` its path below the copied source (for `--exclude`); a dir's mtime is set after its children are written.
+ * `made` is set when the target's parent was created by this copy: nothing can be in the way there, and a new
+ * entry gets that owner by itself (the parent's, set-gid or not), so the common COPY into a new dir skips the
+ * lstat, chown and chmod a file would otherwise need.
  */
-function copyTree(
+async function copyTree(
   srcHost: string,
   rootRel: string,
   copyRel: string,
   targetHost: string,
   shown: string,
   st: Deno.FileInfo,
-  ctx: CopyContext,
-  excludes: PatternMatcher,
-  links: Map<string, string>,
-): void {
+  walk: Walk,
+  made: Owner | null,
+): Promise<void> {
+  const { ctx, excludes, links } = walk;
   const mode = (st.mode ?? 0o644) & 0o7777;
   if (st.isDirectory) {
-    const existing = lstatOrNull(targetHost);
+    const existing = made ? null : lstatOrNull(targetHost);
     if (existing && !existing.isDirectory) {
       throw new FileOpError(`${ctx.what} failed: cannot copy directory over non-directory ${shown}`);
     }
-    if (!existing) Deno.mkdirSync(targetHost);
+    let childMade: Owner | null = null;
+    if (!existing) {
+      Deno.mkdirSync(targetHost);
+      const created = Deno.lstatSync(targetHost);
+      if (created.uid !== null && created.gid !== null) childMade = { uid: created.uid, gid: created.gid };
+    }
     const names = [...Deno.readDirSync(srcHost)].map((e) => e.name).sort();
     for (const name of names) {
       const childRoot = rootRel === "." ? name : `${rootRel}/${name}`;
@@ -164,11 +197,12 @@ function copyTree(
       if (excludes.patterns.length && excludes.matches(childCopy)) {
         if (!(cst.isDirectory && excludes.mayIncludeBelow(childCopy))) continue;
       }
-      copyTree(childHost, childRoot, childCopy, `${targetHost}/${name}`, `${shown}/${name}`, cst, ctx, excludes, links);
+      await copyTree(childHost, childRoot, childCopy, `${targetHost}/${name}`, `${shown}/${name}`, cst, walk, childMade);
     }
     // An existing destination dir keeps its metadata; only what this copy created takes the source's.
     if (!existing || copyRel !== "") {
-      setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
+      const dirMode = ctx.chmod ? ctx.chmod(mode, true) : mode;
+      walk.dirMeta.push(() => setMeta(targetHost, ownerOf(ctx, st), dirMode, st.mtime, false));
     }
     return;
   }
@@ -179,14 +213,43 @@ function copyTree(
     return;
   }
   if (!st.isFile) return; // sockets, fifos and devices are not copied (no mknod here; Docker skips sockets too)
-  clearForWrite(targetHost, ctx.what, shown);
-  const key = `${st.dev}:${st.ino}`;
-  const first = st.nlink && st.nlink > 1 ? links.get(key) : undefined;
-  if (first) {
-    Deno.linkSync(first, targetHost);
+  const owner = ownerOf(ctx, st);
+  const fileMode = ctx.chmod ? ctx.chmod(mode, false) : mode;
+  if (st.nlink && st.nlink > 1) {
+    // Hardlinked sources are rare: copied in order, so the first path exists before its links are made.
+    clearForWrite(targetHost, ctx.what, shown);
+    const key = `${st.dev}:${st.ino}`;
+    const first = links.get(key);
+    if (first) {
+      Deno.linkSync(first, targetHost);
+      return;
+    }
+    Deno.copyFileSync(srcHost, targetHost);
+    setMeta(targetHost, owner, fileMode, st.mtime, false);
+    links.set(key, targetHost);
     return;
   }
-  Deno.copyFileSync(srcHost, targetHost);
-  setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, false) : mode, st.mtime, false);
-  if (st.nlink && st.nlink > 1) links.set(key, targetHost);
+  await walk.pool.run(() => writeFile(srcHost, targetHost, shown, st, owner, fileMode, made, ctx.what));
+}
+
+/**
+ * Writes one regular file (on the thread pool). copyFile already gives the source's permission bits (set-id
+ * included); chown clears set-id bits, so chmod follows it whenever it runs, as `setMeta` does.
+ */
+async function writeFile(
+  srcHost: string,
+  targetHost: string,
+  shown: string,
+  st: Deno.FileInfo,
+  owner: Owner,
+  mode: number,
+  made: Owner | null,
+  what: string,
+): Promise<void> {
+  if (!made) clearForWrite(targetHost, what, shown);
+  await Deno.copyFile(srcHost, targetHost);
+  const chown = !made || made.uid !== owner.uid || made.gid !== owner.gid;
+  if (chown) await Deno.chown(targetHost, owner.uid, owner.gid);
+  if (chown || mode !== ((st.mode ?? 0o644) & 0o7777)) await Deno.chmod(targetHost, mode & 0o7777);
+  if (st.mtime) await Deno.utime(targetHost, st.mtime, st.mtime);
 }

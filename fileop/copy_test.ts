@@ -195,3 +195,40 @@ Deno.test("COPY from a stage keeps the source's owners unless --chown; context f
     await Deno.remove(dest, { recursive: true });
   }
 });
+
+Deno.test("COPY of many files through the write pool: set-id bits, owner and mtime as with one file, also under a set-gid dest dir", async () => {
+  const ctx = await Deno.makeTempDir();
+  const dest = await destRootfs();
+  try {
+    const old = new Date("2021-05-06T07:08:09Z");
+    const spec: Record<string, string> = {};
+    for (let i = 0; i < 100; i++) spec[`many/d${i % 7}/f${i}`] = `content ${i}`;
+    await tree(ctx, spec);
+    await Deno.chmod(`${ctx}/many/d0/f0`, 0o4755);
+    await Deno.chmod(`${ctx}/many/d1/f1`, 0o2750);
+    await Deno.chmod(`${ctx}/many/d2/f2`, 0o1600);
+    for (let i = 0; i < 100; i++) await Deno.utime(`${ctx}/many/d${i % 7}/f${i}`, old, old);
+    // A set-gid destination dir: new entries would inherit its group; COPY must still give 0:0.
+    await Deno.mkdir(`${dest}/shared`);
+    await Deno.chown(`${dest}/shared`, 0, 50);
+    await Deno.chmod(`${dest}/shared`, 0o2775);
+    await apply(dest, ctx, [copy(["many"], "/fresh"), copy(["many"], "/shared/in"), copy(["many"], "/cd/", { chmod: "0640" })]);
+    for (const top of ["fresh", "shared/in"]) {
+      for (let i = 0; i < 100; i++) {
+        const p = `${dest}/${top}/d${i % 7}/f${i}`;
+        const st = Deno.lstatSync(p);
+        assertEquals(Deno.readTextFileSync(p), `content ${i}`);
+        assertEquals([st.uid, st.gid], [0, 0], p);
+        assertEquals(st.mtime!.toISOString(), old.toISOString(), p);
+      }
+      const perm = (p: string) => (Deno.lstatSync(`${dest}/${top}/${p}`).mode! & 0o7777).toString(8);
+      assertEquals([perm("d0/f0"), perm("d1/f1"), perm("d2/f2"), perm("d3/f3")], ["4755", "2750", "1600", "644"], top);
+      assertEquals([Deno.lstatSync(`${dest}/${top}/d4`).gid, perm("d4")], [0, "755"], top);
+    }
+    const perm = (p: string) => (Deno.lstatSync(`${dest}/cd/${p}`).mode! & 0o7777).toString(8);
+    assertEquals([perm("d0/f0"), perm("d2/f2"), perm("d5/f5")], ["640", "640", "640"]);
+  } finally {
+    await Deno.remove(ctx, { recursive: true });
+    await Deno.remove(dest, { recursive: true });
+  }
+});
