@@ -7,17 +7,13 @@
 import type { FileAction } from "../graph/types.ts";
 import { resolveInRoot } from "../context/mod.ts";
 import type { ModeFn } from "./chmod.ts";
+import * as nodeCrypto from "node:crypto";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
 
 export type HttpAction = Extract<FileAction, { action: "http" }>;
 
-interface Hash {
-  update(b: Uint8Array): Hash;
-  digest(enc: "hex"): string;
-}
-// Imported by computed name: no @types/node here, and WebCrypto cannot hash a stream incrementally.
-const nodeCrypto = (await import("node:" + "crypto")) as unknown as { createHash(alg: string): Hash };
+// node:crypto because WebCrypto cannot hash a stream incrementally.
 
 const ALGS: Record<string, string> = { sha256: "sha256", sha384: "sha384", sha512: "sha512" };
 

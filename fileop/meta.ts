@@ -1,17 +1,12 @@
 /**
  * Ownership, mode and times on created entries, and directory creation inside a destination root.
- * `node:fs` supplies lchown/lutimes, which Deno lacks; it is imported by computed name because `@types/node` is
- * not installed here, so only this narrow typed surface is used.
+ * `node:fs` supplies lchown/lutimes, which Deno lacks.
  * @module
  */
+import * as nodeFs from "node:fs";
 import { relToRoot, resolveInRoot } from "../context/mod.ts";
 import { FileOpError } from "./errors.ts";
 
-interface NodeFs {
-  lchownSync(path: string, uid: number, gid: number): void;
-  lutimesSync(path: string, atime: Date, mtime: Date): void;
-}
-const nodeFs = (await import("node:" + "fs")) as unknown as NodeFs;
 
 /** Numeric owner of created entries. */
 export interface Owner {

@@ -1,17 +1,12 @@
-/** The part of node:crypto's Hash used here. */
-export interface Hash {
-  update(data: Uint8Array): Hash;
-  digest(encoding: "hex"): string;
-}
-// Imported by a computed specifier: node:crypto's types live in @types/node, which is not installed (no network).
-const nodeCrypto = (await import("node:" + "crypto")) as unknown as { createHash(alg: string): Hash };
+import { createHash, type Hash } from "node:crypto";
+export type { Hash };
 import { RegistryError } from "./errors.ts";
 
 /** A streaming hasher for a digest's algorithm (sha256 or sha512, the two the OCI spec registers). */
 export function hasherFor(digest: string): Hash {
   const algo = digest.slice(0, digest.indexOf(":"));
   if (algo !== "sha256" && algo !== "sha512") throw new RegistryError(`unsupported digest algorithm in "${digest}"`);
-  return nodeCrypto.createHash(algo);
+  return createHash(algo);
 }
 
 /** `algo:hex` of bytes, with the algorithm of `like` (sha256 by default). */

@@ -3,6 +3,8 @@
  * not installed here (as snapshotter/node.ts does); only this narrow typed surface is used.
  * @module
  */
+import * as netModule from "node:net";
+import * as bufferModule from "node:buffer";
 import ssh2Module from "ssh2";
 
 /** A node:net socket, as far as piping and teardown go. */
@@ -41,6 +43,7 @@ export interface ParsedKey {
   comment: string;
   isPrivateKey(): boolean;
   getPublicSSH(): NodeBuffer;
+  getPrivatePEM(): string;
   sign(data: Uint8Array, hash?: string): NodeBuffer | Error;
 }
 
@@ -65,6 +68,6 @@ interface Ssh2 {
   utils: { parseKey(data: NodeBuffer): ParsedKey | ParsedKey[] | Error };
 }
 
-export const net = (await import("node:" + "net")) as unknown as NodeNet;
-export const Buffer = ((await import("node:" + "buffer")) as unknown as NodeBufferModule).Buffer;
+export const net = netModule as unknown as NodeNet;
+export const Buffer = (bufferModule as unknown as NodeBufferModule).Buffer;
 export const ssh2: Ssh2 = ssh2Module as unknown as Ssh2;
