@@ -66,7 +66,7 @@ export class TtyProgress implements ProgressSink {
   #render(final: boolean): string[] {
     const now = performance.now();
     const lines = [`[+] Building ${((now - this.#t0) / 1000).toFixed(1)}s (${[...this.#steps.values()].filter((s) => s.end !== undefined).length}/${this.#steps.size})${final ? " FINISHED" : ""}`];
-    const cols = (Deno.consoleSize?.().columns ?? 100) - 1;
+    const cols = terminalColumns() - 1;
     for (const [id, s] of [...this.#steps.entries()].sort((a, b) => a[0] - b[0])) {
       const t = s.cached ? "CACHED" : `${(((s.end ?? now) - s.start) / 1000).toFixed(1)}s`;
       const mark = s.error ? " ERROR" : "";
@@ -89,5 +89,15 @@ export class TtyProgress implements ProgressSink {
     clearInterval(this.#timer);
     this.#draw(true);
     for (const n of this.#notes) this.#out(n + "\n");
+  }
+}
+
+/** Width to render for; terminals that report none (0, or no size at all) get a conventional 100. */
+function terminalColumns(): number {
+  try {
+    const c = Deno.consoleSize().columns;
+    return c >= 40 ? c : 100;
+  } catch {
+    return 100;
   }
 }
