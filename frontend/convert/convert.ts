@@ -163,7 +163,11 @@ class Converter implements DispatchContext {
     };
     const metaEnv = this.#metaEnv();
     const name = expandWord(this, from.image, metaEnv, line).trim();
-    if (name === "") fail(`base name (${from.image}) should not be blank`);
+    const hint = undefinedVariables(this.lex, from.image, metaEnv);
+    if (name === "") fail(`base name (${from.image}) should not be blank${hint}`);
+    if (hint && this.#stageIndexByName(name) === undefined && name.toLowerCase() !== "scratch" && !isImageReference(name)) {
+      fail(`"${name}" is not a valid image reference${hint}`);
+    }
     let platform = this.#opts.platform;
     if (from.platform !== undefined) {
       const text = expandWord(this, from.platform, metaEnv, line);
@@ -350,4 +354,23 @@ class Converter implements DispatchContext {
   warn(message: string, line?: number): void {
     this.#opts.warn?.(message, line);
   }
+}
+
+/**
+ * Why a FROM came out blank or broken: the variables it names that no ARG before the first FROM (or --build-arg)
+ * defines, with the nearest defined name when one is close.
+ */
+function undefinedVariables(lex: ShellLex, word: string, env: Record<string, string>): string {
+  let unmatched: string[];
+  try {
+    unmatched = [...lex.processWordWithMatches(word, env).unmatched];
+  } catch {
+    return "";
+  }
+  if (unmatched.length === 0) return "";
+  const notes = unmatched.map((v) => {
+    const near = suggest(v, Object.keys(env));
+    return `${v} is not defined${near ? ` (did you mean ${near}?)` : ""}`;
+  });
+  return `: ${notes.join("; ")}; declare it with ARG before the first FROM or pass --build-arg ${unmatched[0]}=...`;
 }
