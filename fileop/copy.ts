@@ -17,7 +17,6 @@ import { extractArchive, sniffArchive } from "./archive.ts";
 import type { ModeFn } from "./chmod.ts";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
-import { WritePool } from "./write_pool.ts";
 
 export type CopyAction = Extract<FileAction, { action: "copy" }>;
 
@@ -75,8 +74,6 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     ctx,
     excludes: new PatternMatcher(a.excludes),
     links: new Map<string, string>(),
-    pool: new WritePool(),
-    dirMeta: [],
   };
   const excludes = walk.excludes;
   const dest = a.dest || "/";
@@ -115,26 +112,15 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     const targetHost = resolveInRoot(ctx.destRoot, target, st.isDirectory);
     // A followed destination symlink may point at a path whose parents do not exist yet (still inside the root).
     mkdirAllInRoot(ctx.destRoot, posix.dir(relToRoot(ctx.destRoot, targetHost)), 0o755, ctx.owner, ctx.what);
-    try {
-      await copyTree(srcHost, rel, "", targetHost, target, st, walk, null);
-    } catch (e) {
-      // Nothing may still be writing when this throws (the caller unmounts next); the walk's error is the cause.
-      await walk.pool.drain().catch(() => {});
-      throw e;
-    }
-    await walk.pool.drain();
-    // Directories take their metadata after everything below them is written (writing a child moves its mtime).
-    for (const set of walk.dirMeta.splice(0)) set();
+    copyTree(srcHost, rel, "", targetHost, target, st, walk, null);
   }
 }
 
-/** State of one source's copy: file writes go to `pool`, directory metadata waits in `dirMeta` (post-order). */
+/** What every step of one source's copy shares. */
 interface Walk {
   ctx: CopyContext;
   excludes: PatternMatcher;
   links: Map<string, string>;
-  pool: WritePool;
-  dirMeta: (() => void)[];
 }
 
 /** With `--parents`, the source path kept under dest: everything after a `/./` pivot, else the whole path. */
@@ -160,7 +146,7 @@ function isDirInRoot(root: string, path: string): boolean {
  * entry gets that owner by itself (the parent's, set-gid or not), so the common COPY into a new dir skips the
  * lstat, chown and chmod a file would otherwise need.
  */
-async function copyTree(
+function copyTree(
   srcHost: string,
   rootRel: string,
   copyRel: string,
@@ -169,7 +155,7 @@ async function copyTree(
   st: Deno.FileInfo,
   walk: Walk,
   made: Owner | null,
-): Promise<void> {
+): void {
   const { ctx, excludes, links } = walk;
   const mode = (st.mode ?? 0o644) & 0o7777;
   if (st.isDirectory) {
@@ -197,12 +183,11 @@ async function copyTree(
       if (excludes.patterns.length && excludes.matches(childCopy)) {
         if (!(cst.isDirectory && excludes.mayIncludeBelow(childCopy))) continue;
       }
-      await copyTree(childHost, childRoot, childCopy, `${targetHost}/${name}`, `${shown}/${name}`, cst, walk, childMade);
+      copyTree(childHost, childRoot, childCopy, `${targetHost}/${name}`, `${shown}/${name}`, cst, walk, childMade);
     }
     // An existing destination dir keeps its metadata; only what this copy created takes the source's.
     if (!existing || copyRel !== "") {
-      const dirMode = ctx.chmod ? ctx.chmod(mode, true) : mode;
-      walk.dirMeta.push(() => setMeta(targetHost, ownerOf(ctx, st), dirMode, st.mtime, false));
+      setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
     }
     return;
   }
@@ -229,14 +214,16 @@ async function copyTree(
     links.set(key, targetHost);
     return;
   }
-  await walk.pool.run(() => writeFile(srcHost, targetHost, shown, st, owner, fileMode, made, ctx.what));
+  writeFile(srcHost, targetHost, shown, st, owner, fileMode, made, ctx.what);
 }
 
 /**
- * Writes one regular file (on the thread pool). copyFile already gives the source's permission bits (set-id
- * included); chown clears set-id bits, so chmod follows it whenever it runs, as `setMeta` does.
+ * Writes one regular file. copyFile already gives the source's permission bits (set-id included); chown clears
+ * set-id bits, so chmod follows it whenever it runs, as `setMeta` does. Synchronous on purpose: creates in one dir
+ * serialize on its lock anyway, and concurrent creates on this host's ext4 (no journal) each rescan the inode
+ * bitmap past recently deleted inodes, which made a pool of async writes twice as slow here.
  */
-async function writeFile(
+function writeFile(
   srcHost: string,
   targetHost: string,
   shown: string,
@@ -245,11 +232,11 @@ async function writeFile(
   mode: number,
   made: Owner | null,
   what: string,
-): Promise<void> {
+): void {
   if (!made) clearForWrite(targetHost, what, shown);
-  await Deno.copyFile(srcHost, targetHost);
+  Deno.copyFileSync(srcHost, targetHost);
   const chown = !made || made.uid !== owner.uid || made.gid !== owner.gid;
-  if (chown) await Deno.chown(targetHost, owner.uid, owner.gid);
-  if (chown || mode !== ((st.mode ?? 0o644) & 0o7777)) await Deno.chmod(targetHost, mode & 0o7777);
-  if (st.mtime) await Deno.utime(targetHost, st.mtime, st.mtime);
+  if (chown) Deno.chownSync(targetHost, owner.uid, owner.gid);
+  if (chown || mode !== ((st.mode ?? 0o644) & 0o7777)) Deno.chmodSync(targetHost, mode & 0o7777);
+  if (st.mtime) Deno.utimeSync(targetHost, st.mtime, st.mtime);
 }
