@@ -34,6 +34,18 @@ async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined
   }
 }
 
+/** Entries of one dir whose lstat runs concurrently (on the thread pool) instead of one round trip at a time. */
+const LSTAT_BATCH = 128;
+
+/** `lstat` of `names` in `dir`, in order, `LSTAT_BATCH` at a time: bounded however large the dir. */
+async function* lstatAll(dir: string, names: string[]): AsyncGenerator<[string, string, Deno.FileInfo]> {
+  for (let i = 0; i < names.length; i += LSTAT_BATCH) {
+    const batch = names.slice(i, i + LSTAT_BATCH);
+    const infos = await Promise.all(batch.map((n) => Deno.lstat(join(dir, n))));
+    for (let j = 0; j < batch.length; j++) yield [batch[j], join(dir, batch[j]), infos[j]];
+  }
+}
+
 const isOpaque = (x: Record<string, Uint8Array> | undefined) =>
   !!x && ["trusted.overlay.opaque", "user.overlay.opaque", "user.fuseoverlayfs.opaque"].some((k) => x[k]?.[0] === 0x79);
 
@@ -48,10 +60,8 @@ export async function* overlayChanges(
   lowers: string[] = [],
 ): AsyncGenerator<Change> {
   const dir = rel ? join(upper, rel) : upper;
-  for (const name of await sortedNames(dir)) {
-    const abs = join(dir, name);
+  for await (const [name, abs, info] of lstatAll(dir, await sortedNames(dir))) {
     const childRel = rel ? `${rel}/${name}` : name;
-    const info = await Deno.lstat(abs);
     if (info.isCharDevice && info.rdev === 0) {
       yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
       continue;
@@ -145,7 +155,7 @@ export function layerTar(
   };
   const entries = (async () => {
     try {
-      for await (const c of changes) {
+      for await (const { change: c, body } of readAhead(changes)) {
         count++;
         if (c.kind === "whiteout") {
           const epoch = new Date((opts.sourceDateEpoch ?? 0) * 1000);
@@ -180,7 +190,7 @@ export function layerTar(
           await queue.add({ ...header, type: "link", linkname: links.get(id)! });
         } else if (info.isFile) {
           if ((info.nlink ?? 1) > 1) links.set(id, c.rel);
-          if (info.size <= SMALL_FILE) await queue.add({ ...header, size: info.size }, await Deno.readFile(c.abs!));
+          if (body) await queue.add({ ...header, size: info.size }, await body);
           else {
             await queue.drained();
             await addFile(pack, { ...header, size: info.size }, c.abs!);
@@ -225,6 +235,39 @@ export function layerTar(
 
 /** Files up to this size are read whole and queued; larger ones are streamed (memory stays flat). */
 const SMALL_FILE = 1 << 20;
+/** Small-file reads started ahead of the tar: entries, and bytes, at most (bounded whatever the layer). */
+const READ_AHEAD = 64;
+const READ_AHEAD_BYTES = 16 << 20;
+
+/**
+ * The changes in order, each regular file up to SMALL_FILE with its content read ahead: the reads of the next
+ * entries run on the thread pool while the tar takes the current one, instead of one open/read/close round trip per
+ * file in turn. A failed read surfaces when its entry is reached, as a direct read would.
+ */
+async function* readAhead(
+  changes: AsyncIterable<Change>,
+): AsyncGenerator<{ change: Change; body?: Promise<Uint8Array> }> {
+  const window: { change: Change; body?: Promise<Uint8Array>; size: number }[] = [];
+  let bytes = 0;
+  for await (const change of changes) {
+    const info = change.info;
+    let body: Promise<Uint8Array> | undefined;
+    let size = 0;
+    if (change.kind === "add" && info?.isFile && info.size <= SMALL_FILE) {
+      body = Deno.readFile(change.abs!);
+      body.catch(() => {}); // handled where the entry is reached; never an unhandled rejection meanwhile
+      size = info.size;
+    }
+    window.push({ change, body, size });
+    bytes += size;
+    while (window.length >= READ_AHEAD || bytes > READ_AHEAD_BYTES) {
+      const next = window.shift()!;
+      bytes -= next.size;
+      yield next;
+    }
+  }
+  yield* window;
+}
 /** Bytes queued in the pack but not yet read by the consumer before `add` waits. */
 const QUEUE_HIGH = 8 << 20;
 
