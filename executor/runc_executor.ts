@@ -111,6 +111,8 @@ export class RuncExecutor {
       const bundle = `${this.#bundles}/${e.name}`;
       const owner = await staleOwner(bundle);
       if (!owner) continue;
+      // The dead tsbuild's unshare (and under it runc and the RUN) may outlive it when only tsbuild was killed.
+      await killRunProcesses(bundle);
       await this.#delete(e.name);
       try {
         await removeStubs(owner.rootfs, ownerStubs(owner));
@@ -128,18 +130,42 @@ export class RuncExecutor {
 
   async #runContainer(id: string, bundle: string, req: RunRequest): Promise<RunResult> {
     const log = `${bundle}/runc.log`;
-    const child = new Deno.Command(this.#runc, {
-      args: ["--root", this.#runcRoot, "--log", log, "--log-format", "json", "run", "--bundle", bundle, id],
+    // runc runs as init of a pid namespace of its own (with a /proc to match, which runc needs): when it dies,
+    // the kernel kills every process of the RUN, whose shell runc has put in a session of its own that no ^C or
+    // process-group kill reaches; and --kill-child SIGKILLs runc when unshare dies, so even a SIGKILL of
+    // tsbuild's process group leaves no RUN process holding the store's mounts. It also makes "kill the run"
+    // one signal to unshare, with no race against runc still creating the container.
+    const child = new Deno.Command("unshare", {
+      args: [
+        "--pid",
+        "--fork",
+        "--kill-child",
+        "--mount-proc",
+        this.#runc,
+        "--root",
+        this.#runcRoot,
+        "--log",
+        log,
+        "--log-format",
+        "json",
+        "run",
+        "--bundle",
+        bundle,
+        id,
+      ],
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
     await child.stdin.close();
-    let exited = false;
     let aborted = false;
     const onAbort = () => {
       aborted = true;
-      void this.#killUntilGone(id, () => exited);
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // already exited
+      }
     };
     req.signal?.addEventListener("abort", onAbort, { once: true });
     const unregister = killOnInterrupt(() => {
@@ -154,30 +180,15 @@ export class RuncExecutor {
         pump(child.stdout, (c) => req.stdout(c)),
         pump(child.stderr, (c) => req.stderr(c)),
       ]);
-      exited = true;
       if (aborted) throw new RunAbortedError(req.args);
       const failure = await runcFailure(log);
       if (failure) throw new RuncError(`runc could not run ${JSON.stringify(req.args)}: ${failure}`);
-      // runc reports a signal death as 128 + signal number, as a shell does.
+      // runc reports a signal death as 128 + signal number, as a shell does (and unshare passes it on).
       const sig = status.code > 128 ? SIGNALS[status.code - 128] : undefined;
       return sig ? { exitCode: status.code, signal: sig } : { exitCode: status.code };
     } finally {
-      exited = true;
       unregister();
       req.signal?.removeEventListener("abort", onAbort);
-    }
-  }
-
-  /** SIGKILLs the container, retrying while runc is still creating it (kill fails until the state exists). */
-  async #killUntilGone(id: string, exited: () => boolean): Promise<void> {
-    while (!exited()) {
-      const out = await new Deno.Command(this.#runc, {
-        args: ["--root", this.#runcRoot, "kill", id, "KILL"],
-        stdout: "null",
-        stderr: "null",
-      }).output();
-      if (out.success) return;
-      await new Promise((r) => setTimeout(r, 20));
     }
   }
 
@@ -187,6 +198,35 @@ export class RuncExecutor {
       stdout: "null",
       stderr: "null",
     }).output().catch(() => {});
+  }
+}
+
+/**
+ * SIGKILLs the processes of the run whose bundle is `bundle` (its unshare and runc name the bundle on their command
+ * lines; the pid namespace takes the RUN's processes with them) and waits until they are gone.
+ */
+async function killRunProcesses(bundle: string): Promise<void> {
+  const needle = `\0--bundle\0${bundle}\0`;
+  const find = async () => {
+    const pids: number[] = [];
+    for await (const e of Deno.readDir("/proc")) {
+      if (!/^\d+$/.test(e.name)) continue;
+      const cmdline = await Deno.readTextFile(`/proc/${e.name}/cmdline`).catch(() => "");
+      if (cmdline.includes(needle)) pids.push(Number(e.name));
+    }
+    return pids;
+  };
+  for (let i = 0; i < 200; i++) {
+    const pids = await find();
+    if (pids.length === 0) return;
+    for (const pid of pids) {
+      try {
+        Deno.kill(pid, "SIGKILL");
+      } catch {
+        // exited meanwhile, or not ours to kill
+      }
+    }
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
