@@ -87,10 +87,12 @@ export class ContextHasher {
   }
 
   async #hashTree(h: { update(s: string): unknown }, top: string, followTop: boolean): Promise<void> {
-    const stack: [string, boolean][] = [[top, followTop]];
+    // Entries below a walked dir carry their host path: that dir is already resolved and a child's own name is
+    // not followed, so resolving it again from the root (an lstat per path component) would give the same path.
+    const stack: [string, boolean, string | undefined][] = [[top, followTop, undefined]];
     while (stack.length) {
-      const [rel, follow] = stack.pop()!;
-      const host = rel === "." ? this.contextDir : resolveInRoot(this.contextDir, rel, follow);
+      const [rel, follow, known] = stack.pop()!;
+      const host = known ?? (rel === "." ? this.contextDir : resolveInRoot(this.contextDir, rel, follow));
       let st: Deno.FileInfo;
       try {
         st = Deno.lstatSync(host);
@@ -115,7 +117,7 @@ export class ContextHasher {
             } catch { /* raced away */ }
             if (!(isDir && this.#filter.mustDescend(child))) continue;
           }
-          stack.push([child, false]);
+          stack.push([child, false, `${host}/${name}`]);
         }
       } else if (st.isFile) {
         h.update(`${rel}\0f\0${mode}\0${st.size}\0${await this.#contentHash(rel, host, st)}\n`);
