@@ -3,6 +3,7 @@
  *
  * `RuncExecutor` expects to run as (namespace) root — inside `runtime.enterNamespace` when unprivileged — on a
  * mounted, writable rootfs; `stateDir` is its own (runc state under `runc/`, per-run bundles under `bundles/`).
+ * Each runc runs under util-linux `unshare --pid --mount-proc --kill-child`, so `unshare` must be on PATH.
  *
  * @example
  * ```ts

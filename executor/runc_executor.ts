@@ -1,7 +1,8 @@
 /**
  * Runs RUN steps with runc: one bundle per run (spec + hosts/resolv.conf + secret files, all outside the rootfs),
  * `runc run` with pipes this process created (runc fchowns its stdio, which fails rootless on fds owned by another
- * user), and `runc delete --force` plus mount-stub cleanup on every exit path.
+ * user), each runc the init of a pid namespace of its own (so nothing of a RUN outlives it, even after a SIGKILL),
+ * and `runc delete --force` plus mount-stub cleanup on every exit path.
  */
 import type { RuntimeMount } from "../oci/mod.ts";
 import { RunAbortedError, RuncError } from "./errors.ts";
