@@ -36,15 +36,18 @@ export interface LocalVertex {
   excludes: string[];
 }
 
-/** A mount of a RUN (`RUN --mount=...`); `source` vertices are resolved by the solver. */
-export type ExecMount =
-  | { type: "bind"; target: string; from?: VertexId; source: string; readonly: boolean }
+/**
+ * A mount of a RUN (`RUN --mount=...`), generic in how `from` is named: the frontend parses it with the name as
+ * written (`MountOf<string>`), the graph holds the vertex it resolved to (`ExecMount`).
+ */
+export type MountOf<From> =
+  | { type: "bind"; target: string; from?: From; source: string; readonly: boolean }
   | {
     type: "cache";
     target: string;
     id: string;
     sharing: "shared" | "private" | "locked";
-    from?: VertexId;
+    from?: From;
     source: string;
     mode: number;
     uid: number;
@@ -54,6 +57,9 @@ export type ExecMount =
   | { type: "tmpfs"; target: string; size?: number }
   | { type: "secret"; target?: string; env?: string; id: string; required: boolean; mode: number; uid: number; gid: number }
   | { type: "ssh"; target?: string; id: string; required: boolean; mode: number; uid: number; gid: number };
+
+/** A RUN mount in the graph; `from` vertices are resolved by the solver. */
+export type ExecMount = MountOf<VertexId>;
 
 /** A RUN. */
 export interface ExecVertex {
@@ -107,6 +113,26 @@ export type FileAction =
   | { action: "mkfile"; path: string; mode: number; data: string; chown?: Chown }
   | { action: "rm"; path: string; allowNotFound: boolean; allowWildcard: boolean }
   | { action: "http"; url: string; dest: string; destIsDir: boolean; checksum?: string; chown?: Chown; chmod?: string; filename?: string };
+
+/** A copy action with Dockerfile COPY's defaults (directory contents, no archives, no wildcards), for internal copies. */
+export function copyAction(from: VertexId, src: string[], dest: string, over: Partial<Extract<FileAction, { action: "copy" }>> = {}): Extract<FileAction, { action: "copy" }> {
+  return {
+    action: "copy",
+    from,
+    src,
+    dest,
+    copyDirContents: true,
+    destIsDir: true,
+    extractArchives: false,
+    allowWildcard: false,
+    allowEmptyWildcard: false,
+    followSymlinks: false,
+    excludes: [],
+    parents: false,
+    createDestPath: true,
+    ...over,
+  };
+}
 
 /** COPY, ADD, WORKDIR's mkdir and friends: file actions applied in order on `input` (or on scratch when null). */
 export interface FileVertex {

@@ -1,5 +1,5 @@
 import { basename, join } from "node:path";
-import type { FileVertex, VertexId } from "../graph/mod.ts";
+import { copyAction, type FileVertex, type VertexId } from "../graph/mod.ts";
 import type { LayerDescriptor, MountedSnapshot } from "../snapshotter/mod.ts";
 import { applyFileActions } from "../fileop/mod.ts";
 import { resolveUser } from "../executor/mod.ts";
@@ -60,21 +60,7 @@ export async function materializeLocal(deps: SolverDeps, src: LocalResult, sourc
     await Deno.mkdir(`${deps.storeRoot}/tmp`, { recursive: true });
     return Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" });
   });
-  await applyFileActions(dir, [{
-    action: "copy",
-    from: 0,
-    src: [source],
-    dest: "/",
-    copyDirContents: true,
-    destIsDir: true,
-    extractArchives: false,
-    allowWildcard: false,
-    allowEmptyWildcard: false,
-    followSymlinks: true,
-    excludes: [],
-    parents: false,
-    createDestPath: true,
-  }], { resolve: () => ({ root: src.path, excludes: src.excludes }) }, {
+  await applyFileActions(dir, [copyAction(0, [source], "/", { followSymlinks: true })], { resolve: () => ({ root: src.path, excludes: src.excludes }) }, {
     resolveUser: () => Promise.resolve({ uid: 0, gid: 0 }),
   });
   // A single file is mounted as that file, not as a directory holding it.

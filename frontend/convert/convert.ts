@@ -2,7 +2,7 @@
  * Dockerfile → build graph. Stages are converted on demand starting from the target, so a stage the target never
  * reaches is neither converted nor has its base image resolved (an unreachable broken stage cannot fail a build).
  */
-import type { Graph, Stage, VertexId } from "../../graph/mod.ts";
+import { copyAction, type Graph, type Stage, type VertexId } from "../../graph/mod.ts";
 import { formatPlatform, type ImageConfig, parsePlatform, type Platform } from "../../oci/mod.ts";
 import { parseDockerfile } from "../parser/mod.ts";
 import { ShellLex } from "../shell/mod.ts";
@@ -246,21 +246,7 @@ class Converter implements DispatchContext {
       const vertex = this.graph.add({
         kind: "file",
         input: this.graph.add({ kind: "scratch" }),
-        actions: [{
-          action: "copy",
-          from: local,
-          src: ["/"],
-          dest: "/",
-          copyDirContents: true,
-          destIsDir: true,
-          extractArchives: false,
-          allowWildcard: false,
-          allowEmptyWildcard: false,
-          followSymlinks: false,
-          excludes: [],
-          parents: false,
-          createDestPath: true,
-        }],
+        actions: [copyAction(local, ["/"], "/")],
       });
       return { vertex };
     }

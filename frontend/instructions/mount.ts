@@ -1,32 +1,8 @@
+import type { MountOf } from "../../graph/mod.ts";
 import { DockerfileError } from "./errors.ts";
 
 /** A `RUN --mount` as written, with defaults applied; `from` is still a stage/image/context name. */
-export type MountSpec =
-  | { type: "bind"; target: string; from?: string; source: string; readonly: boolean }
-  | {
-    type: "cache";
-    target: string;
-    id: string;
-    sharing: "shared" | "private" | "locked";
-    from?: string;
-    source: string;
-    mode: number;
-    uid: number;
-    gid: number;
-    readonly: boolean;
-  }
-  | { type: "tmpfs"; target: string; size?: number }
-  | {
-    type: "secret";
-    target?: string;
-    env?: string;
-    id: string;
-    required: boolean;
-    mode: number;
-    uid: number;
-    gid: number;
-  }
-  | { type: "ssh"; target?: string; id: string; required: boolean; mode: number; uid: number; gid: number };
+export type MountSpec = MountOf<string>;
 
 const KEYS: Record<string, string[]> = {
   bind: ["target", "source", "from", "readonly", "rw"],
