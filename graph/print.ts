@@ -19,6 +19,7 @@ function edges(v: Vertex): { from: number; label: string }[] {
   if (v.kind === "file") {
     for (const a of v.actions) if (a.action === "copy") out.push({ from: a.from, label: `copy ${a.src.join(" ")}` });
   }
+  if (v.kind === "merge") v.inputs.forEach((i, n) => out.push({ from: i, label: n === 0 ? "lower" : "linked" }));
   return out;
 }
 
@@ -34,6 +35,8 @@ function label(v: Vertex): string {
       return v.location?.text ?? `exec ${v.args.join(" ")}`;
     case "file":
       return v.location?.text ?? `file ${v.actions.map((a) => a.action).join(",")}`;
+    case "merge":
+      return `merge ${v.location?.text ?? ""}`.trim();
   }
 }
 

@@ -142,7 +142,17 @@ export interface FileVertex {
   location?: SourceLocation;
 }
 
-export type Vertex = ImageVertex | ScratchVertex | LocalVertex | ExecVertex | FileVertex;
+/**
+ * Layers stacked without being rebased (`COPY --link`): the result is the first input's layers followed by the
+ * layers of the others, so a linked step's cache and layer do not depend on what it lands on.
+ */
+export interface MergeVertex {
+  kind: "merge";
+  inputs: VertexId[];
+  location?: SourceLocation;
+}
+
+export type Vertex = ImageVertex | ScratchVertex | LocalVertex | ExecVertex | FileVertex | MergeVertex;
 
 /** Where in a Dockerfile a vertex came from. */
 export interface SourceLocation {

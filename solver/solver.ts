@@ -147,7 +147,7 @@ export class Solver {
       if (v.kind === "exec" || v.kind === "file") {
         if (v.input !== null) stack.push(v.input);
         stack.push(...dependencies(v));
-      }
+      } else if (v.kind === "merge") stack.push(...v.inputs);
     }
     return seen;
   }
@@ -178,6 +178,18 @@ export class Solver {
       case "exec":
       case "file":
         return await this.#step(id, v);
+      case "merge": {
+        const parts = await Promise.all(v.inputs.map((i) => this.fsInput(i)));
+        const last = parts[parts.length - 1];
+        return {
+          kind: "fs",
+          key: cacheKey({ merge: parts.map((p) => p.key) }),
+          layers: parts.flatMap((p) => p.layers),
+          empty: last.empty,
+          cached: parts.every((p) => p.cached),
+          created: last.created,
+        };
+      }
     }
   }
 

@@ -16,6 +16,7 @@ export function stepNames(graph: Graph): { names: Map<VertexId, string>; stageOf
     for (let guard = 0; guard < graph.vertices.length; guard++) {
       const v = graph.vertices[base];
       if ((v.kind === "exec" || v.kind === "file") && v.input !== null) base = v.input;
+      else if (v.kind === "merge") base = v.inputs[0];
       else break;
     }
     const bv = graph.vertices[base];
@@ -26,6 +27,13 @@ export function stepNames(graph: Graph): { names: Map<VertexId, string>; stageOf
       const id = h.vertex!;
       stageOf.set(id, stage.index);
       const v = graph.vertices[id];
+      // A linked COPY runs as the file vertex under its merge: that is the step the user sees.
+      if (v.kind === "merge") {
+        const linked = v.inputs[v.inputs.length - 1];
+        const lv = graph.vertices[linked];
+        if (lv.kind === "file" && lv.location) names.set(linked, `[${label} ${i + 2}/${total}] ${lv.location.text}`);
+        stageOf.set(linked, stage.index);
+      }
       const text = "location" in v && v.location ? v.location.text : h.createdBy.replace(/ # buildkit$/, "").replace(/^\|\d+ (\S+=\S* )*/, "");
       if (!names.has(id)) names.set(id, `[${label} ${i + 2}/${total}] ${text}`);
     });

@@ -102,6 +102,12 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
     if (chmod !== undefined) copy.chmod = chmod;
     actions.unshift(copy);
   }
-  state.root = ctx.graph.add({ kind: "file", input: state.root, actions, location: inst.location });
+  if (inst.link) {
+    // --link: the files land on an empty filesystem of their own, then stack on the stage as one more layer.
+    const linked = ctx.graph.add({ kind: "file", input: null, actions, location: inst.location });
+    state.root = ctx.graph.add({ kind: "merge", inputs: [state.root, linked], location: inst.location });
+  } else {
+    state.root = ctx.graph.add({ kind: "file", input: state.root, actions, location: inst.location });
+  }
   commit(state, `${upper} ${[...sources, rawDest].join(" ")} # buildkit`, state.root);
 }

@@ -163,6 +163,31 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
+for (const as of ["root", "user"] as const) {
+  Deno.test(`cache: COPY --link does not depend on the steps below it (${as})`, async () => {
+    const owner = as === "user" ? user : undefined;
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base}\nARG V=1\nRUN echo $V > /r\nCOPY --link l.txt /opt/l.txt\nRUN cat /opt/l.txt /r > /both\n`,
+      "l.txt": "linked\n",
+    });
+    const store = await makeStore(owner);
+    const out = await makeStore(owner);
+    try {
+      assertEquals((await runTsbuild(["build", "--root", store, ctx], { as })).code, 0);
+      const r = await runTsbuild(["build", "--root", store, "--progress", "plain", "--build-arg", "V=2", "--output", `type=local,dest=${out}/fs`, ctx], { as });
+      assertEquals(r.code, 0, r.stderr);
+      const s = steps(r.stderr);
+      assert(s.cached.some((x) => x.startsWith("COPY --link l.txt")), `the linked copy stays cached: ${JSON.stringify(s)}`);
+      assert(s.ran.some((x) => x.startsWith("RUN echo")), JSON.stringify(s));
+      assertEquals(await Deno.readTextFile(`${out}/fs/both`), "linked\n2\n");
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+      await removeAll(out);
+    }
+  });
+}
+
 Deno.test("cache: --print=graph prints the graph as JSON and DOT without building", async () => {
   const ctx = await makeContext({ "Dockerfile": DOCKERFILE, "deps.txt": "d", "src/a.txt": "a" });
   const store = await makeStore(user);
