@@ -16,6 +16,18 @@ const TABLE: {
     want: [["/app", "--flag"], ['CMD ["/bin/sh" "-c" "echo $HOME"]', 'CMD ["/app" "--flag"]']],
   },
   {
+    name: "CMD sets ArgsEscaped as BuildKit does; ENTRYPOINT alone does not",
+    body: 'ENTRYPOINT ["/e"]',
+    check: ({ target }) => target.image.argsEscaped ?? false,
+    want: false,
+  },
+  {
+    name: "CMD (either form) sets ArgsEscaped",
+    body: 'CMD ["/app"]',
+    check: ({ target }) => target.image.argsEscaped,
+    want: true,
+  },
+  {
     name: "ENTRYPOINT resets an inherited CMD",
     body: 'ENTRYPOINT ["/entry"]',
     check: ({ target }) => [target.image.entrypoint, target.image.cmd],

@@ -123,6 +123,8 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
       const argv = inst.prependShell ? [...shellOf(state), inst.cmdLine.join(" ")] : [...inst.cmdLine];
       if (inst.kind === "cmd") {
         img.cmd = argv;
+        // BuildKit marks every CMD so (a Docker-spec field, kept for compatibility with Docker's runtime).
+        img.argsEscaped = true;
         state.cmdSet = true;
       } else {
         img.entrypoint = argv;
