@@ -178,3 +178,8 @@ Deno.test("config: the escape directive changes how words are expanded", async (
   const { target } = await convert("# escape=`\nFROM busybox\nENV A=1\nENV B=`$A C=\\$A\n");
   assertEquals(target.image.env.slice(-3), ["A=1", "B=$A", "C=\\1"]);
 });
+
+Deno.test("FROM scratch starts from BuildKit's empty image: default PATH and WorkingDir /", async () => {
+  const { target } = await convert("FROM scratch\nLABEL a=b\n");
+  assertEquals([target.image.env, target.image.workingDir], [["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/"]);
+});

@@ -71,6 +71,8 @@ export function stageImageFrom(config: ImageConfig | undefined, platform: Platfo
   };
   if (c.User !== undefined) img.user = c.User;
   if (c.WorkingDir !== undefined) img.workingDir = c.WorkingDir;
+  // BuildKit's empty image (FROM scratch) says WorkingDir "/" as well as the default PATH.
+  if (!config) img.workingDir = "/";
   if (c.Entrypoint !== undefined) img.entrypoint = c.Entrypoint ? [...c.Entrypoint] : null;
   if (c.Cmd !== undefined) img.cmd = c.Cmd ? [...c.Cmd] : null;
   if (c.StopSignal !== undefined) img.stopSignal = c.StopSignal;
