@@ -123,11 +123,18 @@ export class LayerStore {
     let start = layers.length;
     while (start > 0 && !(await this.hasSnapshot(names[start - 1]))) start--;
     if (start === layers.length) return names.at(-1);
-    // Downloads happen outside the lock so one slow pull does not hold up other builds.
-    for (const l of layers.slice(start)) {
-      if (!(await this.content.has(l.digest)) && fetch) await fetch(l);
-      if (!(await this.content.has(l.digest))) throw new BlobNotFoundError(l.digest);
-    }
+    // Downloads happen outside the lock so one slow pull does not hold up other builds, three at a time as
+    // docker pulls; the layers are then applied in order.
+    const missing = layers.slice(start);
+    let next = 0;
+    const worker = async () => {
+      while (next < missing.length) {
+        const l = missing[next++];
+        if (!(await this.content.has(l.digest)) && fetch) await fetch(l);
+        if (!(await this.content.has(l.digest))) throw new BlobNotFoundError(l.digest);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(3, missing.length) }, worker));
     await withLock(join(this.#locksDir, "unpack.lock"), async () => {
       for (let i = start; i < layers.length; i++) {
         if (await this.hasSnapshot(names[i])) continue;
