@@ -179,7 +179,9 @@ Deno.test("COPY from a stage keeps the source's owners unless --chown; context f
     const resolveUser = () => Promise.resolve({ uid: 0, gid: 0 });
     const stage = { resolve: () => ({ root: src, excludes: [], preserveOwner: true }) };
     await applyFileActions(dest, [copy(["d/f.txt"], "/kept")], stage, { resolveUser });
-    await applyFileActions(dest, [copy(["d/f.txt"], "/ctx")], { resolve: () => ({ root: src, excludes: [] }) }, { resolveUser });
+    await applyFileActions(dest, [copy(["d/f.txt"], "/ctx")], { resolve: () => ({ root: src, excludes: [] }) }, {
+      resolveUser,
+    });
     await applyFileActions(dest, [copy(["d/f.txt"], "/chowned", { chown: { user: "7", group: "8" } })], stage, {
       resolveUser: () => Promise.resolve({ uid: 7, gid: 8 }),
     });
@@ -212,7 +214,11 @@ Deno.test("COPY of many files through the write pool: set-id bits, owner and mti
     await Deno.mkdir(`${dest}/shared`);
     await Deno.chown(`${dest}/shared`, 0, 50);
     await Deno.chmod(`${dest}/shared`, 0o2775);
-    await apply(dest, ctx, [copy(["many"], "/fresh"), copy(["many"], "/shared/in"), copy(["many"], "/cd/", { chmod: "0640" })]);
+    await apply(dest, ctx, [
+      copy(["many"], "/fresh"),
+      copy(["many"], "/shared/in"),
+      copy(["many"], "/cd/", { chmod: "0640" }),
+    ]);
     for (const top of ["fresh", "shared/in"]) {
       for (let i = 0; i < 100; i++) {
         const p = `${dest}/${top}/d${i % 7}/f${i}`;
