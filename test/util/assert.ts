@@ -24,6 +24,17 @@ export function assertStringIncludes(actual: string, part: string, msg?: string)
   }
 }
 
+/** Throws unless `e` is an instance of `cls` (when given) whose message includes `includes` (when given). */
+function checkError<E extends Error>(e: unknown, cls?: new (...a: any[]) => E, includes?: string): E {
+  if (cls && !(e instanceof cls)) {
+    throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
+  }
+  if (includes && !(e as Error).message.includes(includes)) {
+    throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
+  }
+  return e as E;
+}
+
 export async function assertRejects<E extends Error = Error>(
   fn: () => Promise<unknown>,
   cls?: new (...a: any[]) => E,
@@ -32,13 +43,7 @@ export async function assertRejects<E extends Error = Error>(
   try {
     await fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) {
-      throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    }
-    if (includes && !(e as Error).message.includes(includes)) {
-      throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
-    }
-    return e as E;
+    return checkError(e, cls, includes);
   }
   throw new AssertionError("expected rejection");
 }
@@ -47,13 +52,7 @@ export function assertThrows<E extends Error = Error>(fn: () => unknown, cls?: n
   try {
     fn();
   } catch (e) {
-    if (cls && !(e instanceof cls)) {
-      throw new AssertionError(`expected ${cls.name}, got ${(e as Error).constructor.name}: ${(e as Error).message}`);
-    }
-    if (includes && !(e as Error).message.includes(includes)) {
-      throw new AssertionError(`expected message to include ${JSON.stringify(includes)}: ${(e as Error).message}`);
-    }
-    return e as E;
+    return checkError(e, cls, includes);
   }
   throw new AssertionError("expected throw");
 }
