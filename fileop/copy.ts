@@ -218,8 +218,9 @@ function copyTree(
 }
 
 /**
- * Writes one regular file. copyFile already gives the source's permission bits (set-id included); chown clears
- * set-id bits, so chmod follows it whenever it runs, as `setMeta` does. Synchronous on purpose: creates in one dir
+ * Writes one regular file. copyFile sets the source's permission bits before it writes the data, and inside a
+ * user namespace that write clears set-id bits (the kernel wants CAP_FSETID in the initial namespace), as chown
+ * does anywhere: so chmod follows whenever either may have happened. Synchronous on purpose: creates in one dir
  * serialize on its lock anyway, and concurrent creates on this host's ext4 (no journal) each rescan the inode
  * bitmap past recently deleted inodes, which made a pool of async writes twice as slow here.
  */
@@ -237,6 +238,6 @@ function writeFile(
   Deno.copyFileSync(srcHost, targetHost);
   const chown = !made || made.uid !== owner.uid || made.gid !== owner.gid;
   if (chown) Deno.chownSync(targetHost, owner.uid, owner.gid);
-  if (chown || mode !== ((st.mode ?? 0o644) & 0o7777)) Deno.chmodSync(targetHost, mode & 0o7777);
+  if (chown || mode & 0o6000 || mode !== ((st.mode ?? 0o644) & 0o7777)) Deno.chmodSync(targetHost, mode & 0o7777);
   if (st.mtime) Deno.utimeSync(targetHost, st.mtime, st.mtime);
 }
