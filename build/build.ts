@@ -3,7 +3,7 @@ import { convertDockerfile, parseDockerfile } from "../frontend/mod.ts";
 import { lintSecrets } from "./secret_lint.ts";
 import { leaseStore } from "./store_lease.ts";
 import { readDockerignore } from "../context/mod.ts";
-import { ImageIndex, LayerStore } from "../snapshotter/mod.ts";
+import { compressLayers, ImageIndex, LayerCompressor, LayerStore } from "../snapshotter/mod.ts";
 import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
 import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { hostPlatform } from "../oci/mod.ts";
@@ -99,7 +99,6 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     dockerfileSource: text,
     explain: req.explain,
     sourceDateEpoch: req.sourceDateEpoch,
-    compression: req.compression,
   });
   const results = await solver.solveTarget().finally(() => sshAgents.close());
   const stage = graph.stages[graph.target];
@@ -110,6 +109,10 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   let imageLayers = root.layers;
   if (req.squash) ({ layers: imageLayers } = await squashStage(layers, images, stage, root.layers, outcomes, req));
   const config = imageConfig(stage, imageLayers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
+  // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
+  const compression = req.compression ?? { compression: "gzip" };
+  const leaves = req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
+  if (leaves) imageLayers = await compressLayers(new LayerCompressor(layers.content, req.storeRoot), imageLayers, compression);
   const image = await storeImage(layers.content, config, imageLayers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
@@ -121,6 +124,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       mediaType: image.manifestDesc.mediaType,
       size: image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0),
       created: config.created ?? new Date().toISOString(),
+      ...(leaves ? {} : { compression }),
     });
   }
 
@@ -134,7 +138,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       }
       case "oci":
       case "docker": {
-        for (const l of root.layers) await images.ensureBlob(l);
+        for (const l of imageLayers) await images.ensureBlob(l);
         await Deno.mkdir(dirname(resolve(out.dest)), { recursive: true });
         if (out.type === "oci") {
           await writeOciLayout(resolve(out.dest), out.tar ? "tar" : "dir", layers.content, [{ desc: image.manifestDesc, refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined }]);
@@ -153,9 +157,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       }
     }
   }
-  if (req.iidFile) await Deno.writeTextFile(req.iidFile, image.manifest.config.digest);
+  if (req.iidFile) await writeOutputFile("--iidfile", req.iidFile, image.manifest.config.digest);
   if (req.metadataFile) {
-    await Deno.writeTextFile(req.metadataFile, JSON.stringify({
+    await writeOutputFile("--metadata-file", req.metadataFile, JSON.stringify({
       "containerimage.config.digest": image.manifest.config.digest,
       "containerimage.digest": image.manifestDesc.digest,
       "containerimage.descriptor": image.manifestDesc,
@@ -163,6 +167,20 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     }, null, 2));
   }
   return { manifestDigest: image.manifestDesc.digest, configDigest: image.manifest.config.digest };
+}
+
+/** Writes a file the user asked for by flag, failing with the flag, path and cause. */
+async function writeOutputFile(flag: string, path: string, text: string): Promise<void> {
+  try {
+    await Deno.writeTextFile(path, text);
+  } catch (e) {
+    const why = e instanceof Deno.errors.PermissionDenied
+      ? "permission denied"
+      : e instanceof Deno.errors.NotFound
+      ? "no such directory"
+      : (e as Error).message;
+    throw new TsbuildError(`${flag} ${path}: cannot write: ${why}`);
+  }
 }
 
 /** Starts one agent per `--ssh` id in a private temp dir; `close()` stops them and removes the dir. */
@@ -204,7 +222,7 @@ async function squashStage(
   const ensure = (l: CachedLayer) => images.ensureBlob(l);
   const lower = await store.unpack(chain.slice(0, baseCount), ensure);
   const upper = await store.unpack(chain, ensure);
-  const { layer, empty } = await store.squash(lower, upper, { sourceDateEpoch: req.sourceDateEpoch, ...req.compression });
+  const { layer, empty } = await store.squash(lower, upper, { sourceDateEpoch: req.sourceDateEpoch });
   const layerSteps = stage.history.filter((h) => h.vertex !== undefined && outcomes.get(h.vertex)?.empty === false);
   layerSteps.slice(0, -1).forEach((h) => outcomes.set(h.vertex!, { ...outcomes.get(h.vertex!)!, empty: true }));
   if (empty && layerSteps.length) outcomes.set(layerSteps.at(-1)!.vertex!, { ...outcomes.get(layerSteps.at(-1)!.vertex!)!, empty: true });

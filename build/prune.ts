@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
+import { ContentStore, ImageIndex, isUncompressed, LayerCompressor } from "../snapshotter/mod.ts";
 import type { ImageManifest } from "../oci/mod.ts";
 import { leaseStore } from "./store_lease.ts";
 
@@ -39,12 +39,17 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     }
     const content = new ContentStore(storeRoot);
     const keep = new Set<string>();
+    const compressor = new LayerCompressor(content, storeRoot);
     for (const r of await index.list()) {
       keep.add(r.manifestDigest);
       try {
         const m = JSON.parse(new TextDecoder().decode(await content.readBytes(r.manifestDigest))) as ImageManifest;
         keep.add(m.config.digest);
-        for (const l of m.layers) keep.add(l.digest);
+        for (const l of m.layers) {
+          keep.add(l.digest);
+          // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
+          if (isUncompressed(l)) for (const c of await compressor.known(l.digest)) keep.add(c.digest);
+        }
       } catch { /* a damaged record keeps only its manifest */ }
     }
     await unmountAll(storeRoot);

@@ -3,7 +3,8 @@ import { parseReference, RegistryClient } from "../registry/mod.ts";
 import { login, logout } from "../registry/mod.ts";
 import { UsageError } from "./errors.ts";
 import { isLayoutName, openImage, openStoredImage } from "./image_source.ts";
-import { ImageIndex } from "../snapshotter/mod.ts";
+import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
+import { compressStoredImage } from "../exporter/mod.ts";
 import { defaultStoreRoot } from "./build_flags.ts";
 
 function humanSize(n: number): string {
@@ -99,6 +100,21 @@ export async function pushCommand(argv: string[]): Promise<number> {
   const img = stored ?? await openImage(src.startsWith("oci-layout://") ? src : `oci-layout://${src}`, { platform: values.platform });
   const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] });
   try {
+    const rec = img.record;
+    if (rec?.compression) {
+      // Built without --push: its layers are still the store's uncompressed tars; compress them once, and name the
+      // compressed manifest from now on so the next push finds it ready.
+      const out = await compressStoredImage(new ContentStore(root), root, img.manifest, img.config, rec.compression);
+      img.manifest = out.manifest;
+      img.manifestBytes = out.manifestBytes;
+      const { compression: _, ...kept } = rec;
+      await new ImageIndex(root).put({
+        ...kept,
+        manifestDigest: out.manifestDesc.digest,
+        mediaType: out.manifestDesc.mediaType,
+        size: out.manifest.config.size + out.manifest.layers.reduce((n, l) => n + l.size, 0),
+      });
+    }
     await Promise.all(img.manifest.layers.map(async (l) => {
       const how = await client.pushBlob(target, l, () => img.readBlob(l.digest));
       console.error(`layer ${l.digest.slice(7, 19)}: ${how}`);

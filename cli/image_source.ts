@@ -1,7 +1,7 @@
 import { parseReference, type Reference, RegistryClient } from "../registry/mod.ts";
 import { openLayoutImage } from "../exporter/mod.ts";
 import { hostPlatform, type ImageConfig, type ImageManifest, parsePlatform } from "../oci/mod.ts";
-import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
+import { ContentStore, ImageIndex, type ImageRecord } from "../snapshotter/mod.ts";
 import { TsbuildError } from "../errors.ts";
 
 /** An image to read, from a registry or an OCI layout (`oci-layout:///path[:tag]`, a dir or a .tar). */
@@ -13,6 +13,8 @@ export interface OpenedImage {
   config: ImageConfig;
   readBlob(digest: string): Promise<ReadableStream<Uint8Array>>;
   close(): Promise<void>;
+  /** The store's record, for an image built into the store. */
+  record?: ImageRecord;
 }
 
 /** Whether a name points at a local OCI layout rather than a registry. */
@@ -42,6 +44,7 @@ export async function openStoredImage(name: string, root: string): Promise<Opene
     config,
     readBlob: (d) => Promise.resolve(content.readStream(d)),
     close: () => Promise.resolve(),
+    record: rec,
   };
 }
 

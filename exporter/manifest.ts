@@ -19,7 +19,7 @@ export interface StoredImage {
 export function layerMediaType(mediaType: string, format: ManifestFormat): string {
   const gzip = mediaType.endsWith("gzip");
   const zstd = mediaType.endsWith("zstd");
-  if (format === "docker") return gzip ? MediaType.DockerLayerGzip : zstd ? MediaType.OciLayerZstd : MediaType.OciLayer;
+  if (format === "docker") return gzip ? MediaType.DockerLayerGzip : zstd ? MediaType.OciLayerZstd : MediaType.DockerLayer;
   return gzip ? MediaType.OciLayerGzip : zstd ? MediaType.OciLayerZstd : MediaType.OciLayer;
 }
 

@@ -1,5 +1,6 @@
 import { join } from "./path.ts";
 import { withLock } from "./lock.ts";
+import type { Compression } from "./layer_compression.ts";
 
 /** One named image in the store. */
 export interface ImageRecord {
@@ -11,6 +12,8 @@ export interface ImageRecord {
   /** Compressed size of config + layers. */
   size: number;
   created: string;
+  /** Set while the manifest names uncompressed layers: how to compress them when the image is pushed. */
+  compression?: Compression;
 }
 
 /**

@@ -7,7 +7,7 @@ import { withLock } from "./lock.ts";
 import type { SnapshotterKind } from "./meta.ts";
 import { isMountPoint, type Mount, mountAt, unmount } from "./mount.ts";
 import { probeSnapshotter } from "./probe.ts";
-import { gzipStream, sha256 } from "./node.ts";
+import { processStream } from "./layer_compression.ts";
 import { join } from "./path.ts";
 import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
 import { readXattrs } from "./xattr.ts";
@@ -30,9 +30,6 @@ export interface MountedSnapshot {
 
 /** Options of `LayerStore.commit`. */
 export interface CommitOptions {
-  compression?: "gzip" | "zstd" | "none";
-  /** gzip level (1-9); the default uses CompressionStream's. */
-  level?: number;
   /** Clamp file mtimes to this (seconds since the epoch) for reproducible layers. */
   sourceDateEpoch?: number;
 }
@@ -235,37 +232,19 @@ export class LayerStore {
     return { name, layer, empty };
   }
 
-  /** Changes → tar → (diffID hash) → compression → content store, streamed; `empty` when there was no entry. */
+  /**
+   * Changes → tar → content store, streamed; `empty` when there was no entry. The blob is the uncompressed tar, so
+   * its digest is the diffID: compression happens when the layer leaves the store (see LayerCompressor).
+   */
   async #writeLayer(
     changes: AsyncIterable<Change>,
     xattrs: Map<string, Record<string, Uint8Array>>,
     opts: CommitOptions,
   ): Promise<{ layer: LayerDescriptor; empty: boolean }> {
     const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
-    const hash = sha256();
-    const hashed = stream.pipeThrough(
-      new TransformStream<Uint8Array, Uint8Array>({
-        transform(chunk, controller) {
-          hash.update(chunk);
-          controller.enqueue(chunk);
-        },
-      }),
-    );
-    const compression = opts.compression ?? "gzip";
-    let body = hashed;
-    let mediaType: string = MediaType.OciLayer;
-    if (compression === "gzip") {
-      // node:zlib compresses on libuv's thread pool, so gzip overlaps with walking and reading files on this thread
-      // (CompressionStream runs on it); level 6 is gzip's and BuildKit's default.
-      body = hashed.pipeThrough(await gzipStream(opts.level ?? 6));
-      mediaType = MediaType.OciLayerGzip;
-    } else if (compression === "zstd") {
-      body = hashed.pipeThrough(processStream("zstd", ["-c", "-q", `-${opts.level ?? 3}`]));
-      mediaType = MediaType.OciLayerZstd;
-    }
-    const { digest, size } = await this.content.writeStream(body);
+    const { digest, size } = await this.content.writeStream(stream);
     const empty = (await entries) === 0;
-    return { layer: { mediaType, digest, size, diffID: "sha256:" + hash.digest("hex") }, empty };
+    return { layer: { mediaType: MediaType.OciLayer, digest, size, diffID: digest }, empty };
   }
 
   /**
@@ -283,12 +262,6 @@ export class LayerStore {
       await lo?.release();
     }
   }
-}
-
-/** A compressor TransformStream backed by a process (zstd has no Web or Node built-in). */
-function processStream(cmd: string, args: string[]): TransformStream<Uint8Array, Uint8Array> {
-  const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
-  return { writable: child.stdin, readable: child.stdout };
 }
 
 /** The uncompressed tar of a blob, by its magic bytes (media types lie: Docker accepts either). */

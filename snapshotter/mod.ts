@@ -2,7 +2,7 @@
  * Content store and snapshotters: where tsbuild keeps blobs (`blobs/sha256/<hex>`, written atomically and verified)
  * and unpacked or built layers (snapshots on kernel overlay, fuse-overlayfs, or plain copies), plus the `LayerStore`
  * façade the solver uses to unpack image layers, mount snapshots for RUN/COPY, and turn a changed snapshot into a
- * reproducible gzip layer.
+ * reproducible layer (an uncompressed tar, compressed by `LayerCompressor` when an image leaves the store).
  *
  * @example
  * ```ts
@@ -31,3 +31,10 @@ export {
   SnapshotError,
 } from "./errors.ts";
 export { ImageIndex, type ImageRecord } from "./image_index.ts";
+export {
+  type Compression,
+  compressLayers,
+  isUncompressed,
+  type LayerBlob,
+  LayerCompressor,
+} from "./layer_compression.ts";

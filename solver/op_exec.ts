@@ -139,7 +139,7 @@ export async function runExec(
       throw new RunFailedError(v.location, v.args.join(" "), res.exitCode, tail, deps.dockerfileSource);
     }
     for (const c of cleanups.splice(0).reverse()) await c();
-    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch, ...deps.compression });
+    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
     active = undefined;
     return committed.empty ? {} : { layer: committed.layer };
   } finally {

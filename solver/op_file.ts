@@ -42,7 +42,7 @@ export async function runFileOp(
       },
     }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal });
     for (const view of views.splice(0)) await view.release();
-    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch, ...deps.compression });
+    const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
     active = undefined;
     return committed.empty ? {} : { layer: committed.layer };
   } finally {

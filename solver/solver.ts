@@ -55,8 +55,6 @@ export interface SolverDeps {
   maxParallelism: number;
   signal: AbortSignal;
   dockerfileSource?: string;
-  /** Compression of new layers; part of every step's key, since it changes the blob. */
-  compression?: { compression: "gzip" | "zstd" | "none"; level?: number };
   /** SOURCE_DATE_EPOCH: layer mtimes are clamped to it, so it is part of every step's key. */
   sourceDateEpoch?: number;
   /** Explain misses (`--explain`): compare each missed step's inputs with the last build of the same step. */
@@ -199,7 +197,7 @@ export class Solver {
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, solved[i]]));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
     const inputs = await stepInputs(v, input, sources);
-    const key = cacheKey({ v: 1, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch, compression: this.#deps.compression });
+    const key = cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch });
     const stepId = this.#stepId(id);
     const name = this.#name(id, v);
     const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });

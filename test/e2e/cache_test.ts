@@ -7,25 +7,12 @@ import { assert, assertEquals, assertMatch, assertStringIncludes } from "../util
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
 import { runTsbuild, testUser } from "../util/user.ts";
-import { makeContext, makeStore, removeAll } from "./fixtures.ts";
+import { makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 import { join } from "node:path";
 
 const registry = await startRegistry();
 const base = await pushBusyboxImage(registry.host);
 const user = await testUser();
-
-/** Step lines that ran (had a DONE) vs were CACHED, keyed by the step name from `--progress plain`. */
-function steps(stderr: string): { ran: string[]; cached: string[] } {
-  const names = new Map<string, string>();
-  const ran: string[] = [], cached: string[] = [];
-  for (const line of stderr.split("\n")) {
-    let m = /^#(\d+) (\[.*)$/.exec(line);
-    if (m) names.set(m[1], m[2].replace(/^\[[^\]]*\] /, ""));
-    m = /^#(\d+) (CACHED|DONE)/.exec(line);
-    if (m) (m[2] === "CACHED" ? cached : ran).push(names.get(m[1]) ?? m[1]);
-  }
-  return { ran, cached };
-}
 
 const DOCKERFILE = `FROM ${base} AS deps
 COPY deps.txt /deps.txt

@@ -37,3 +37,16 @@ export async function makeTar(files: Record<string, string>): Promise<Uint8Array
 export async function removeAll(dir: string): Promise<void> {
   await new Deno.Command("rm", { args: ["-rf", dir] }).output();
 }
+
+/** Step lines that ran (had a DONE) vs were CACHED, keyed by the step name from `--progress plain`. */
+export function steps(stderr: string): { ran: string[]; cached: string[] } {
+  const names = new Map<string, string>();
+  const ran: string[] = [], cached: string[] = [];
+  for (const line of stderr.split("\n")) {
+    let m = /^#(\d+) (\[.*)$/.exec(line);
+    if (m) names.set(m[1], m[2].replace(/^\[[^\]]*\] /, ""));
+    m = /^#(\d+) (CACHED|DONE)/.exec(line);
+    if (m) (m[2] === "CACHED" ? cached : ran).push(names.get(m[1]) ?? m[1]);
+  }
+  return { ran, cached };
+}
