@@ -1,14 +1,11 @@
 /**
  * The `tsbuild` command. Subcommands that touch the store run inside the build namespace: the first process
- * re-executes itself there (runtime/) and only relays the exit code.
+ * re-executes itself there (runtime/) and only relays the exit code. Commands are imported when they run, so that
+ * first process loads the launcher alone (0.02 s instead of the whole builder's 0.1 s on every build).
  */
 import { fileURLToPath } from "node:url";
 import { TsbuildError } from "../errors.ts";
-import { enterNamespace, formatHostReport, inNamespace, inspectHost } from "../runtime/mod.ts";
-import { buildCommand } from "./build_command.ts";
-import { pruneCommand } from "./prune_command.ts";
-import { historyCommand, imagesCommand, inspectCommand, loginCommand, logoutCommand, pushCommand, rmiCommand } from "./image_commands.ts";
-import { BUILD_HELP } from "./build_flags.ts";
+import { enterNamespace, inNamespace } from "../runtime/enter_namespace.ts";
 import { UsageError } from "./errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -46,7 +43,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     if (cmd === "build") {
-      console.log(BUILD_HELP);
+      console.log((await import("./build_flags.ts")).BUILD_HELP);
       return 0;
     }
   }
@@ -65,26 +62,33 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (cmd) {
       case "build":
-        return await buildCommand(rest, ac.signal);
-      case "doctor":
+        return await (await import("./build_command.ts")).buildCommand(rest, ac.signal);
+      case "doctor": {
+        const { formatHostReport, inspectHost } = await import("../runtime/mod.ts");
         console.log(formatHostReport(await inspectHost()));
         return 0;
-      case "history":
-        return await historyCommand(rest);
-      case "inspect":
-        return await inspectCommand(rest);
+      }
       case "prune":
-        return await pruneCommand(rest);
+        return await (await import("./prune_command.ts")).pruneCommand(rest);
+      case "history":
+      case "inspect":
       case "images":
-        return await imagesCommand(rest);
       case "rmi":
-        return await rmiCommand(rest);
       case "push":
-        return await pushCommand(rest);
       case "login":
-        return await loginCommand(rest);
-      case "logout":
-        return await logoutCommand(rest);
+      case "logout": {
+        const commands = await import("./image_commands.ts");
+        const run = {
+          history: commands.historyCommand,
+          inspect: commands.inspectCommand,
+          images: commands.imagesCommand,
+          rmi: commands.rmiCommand,
+          push: commands.pushCommand,
+          login: commands.loginCommand,
+          logout: commands.logoutCommand,
+        }[cmd];
+        return await run(rest);
+      }
       default:
         throw new UsageError(`unknown command "${cmd}"`);
     }

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Bundles tsbuild's Deno-first TypeScript for Node >= 20: one ESM file with npm packages left as imports
+// Bundles tsbuild's Deno-first TypeScript for Node >= 20: an ESM entry (plus chunks under chunks/) with npm packages left as imports
 // (resolved from node_modules at run time) and the `Deno` global supplied by node/deno_shim.mjs.
 // Usage: node node/build.mjs [entry.ts] [out.mjs]   (default: cli/main.ts → dist/tsbuild.mjs)
 import { build } from "esbuild";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -11,8 +11,13 @@ const entry = resolve(process.argv[2] ?? join(root, "cli/main.ts"));
 const outfile = resolve(process.argv[3] ?? join(root, "dist/tsbuild.mjs"));
 
 await build({
-  entryPoints: [entry],
-  outfile,
+  // Split, not one file: the CLI imports its commands when they run, and only real ES module chunks keep those
+  // lazy imports' evaluation order (a single file wraps them in init functions that break on import cycles).
+  entryPoints: { [basename(outfile).replace(/\.mjs$/, "")]: entry },
+  outdir: dirname(outfile),
+  outExtension: { ".js": ".mjs" },
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   bundle: true,
   platform: "node",
   format: "esm",
