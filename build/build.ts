@@ -11,7 +11,7 @@ import { graphToDot, graphToJson } from "../graph/mod.ts";
 import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod.ts";
 import type { Stage } from "../graph/mod.ts";
 import { imageConfig, pushImage, type StepOutcome, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
-import { SshAgentServer } from "../ssh/mod.ts";
+import type { SshAgentServer } from "../ssh/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
@@ -194,6 +194,8 @@ async function startSshAgents(req: BuildRequest): Promise<{ agents: Map<string, 
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
+    // Loaded only when asked for: ssh2 is most of what a build would otherwise load and never use.
+    const { SshAgentServer } = await import("../ssh/mod.ts");
     for (const spec of req.ssh) {
       if (agents.has(spec.id)) throw new TsbuildError(`--ssh ${spec.id} is given more than once`);
       agents.set(spec.id, await SshAgentServer.start(spec, dir));

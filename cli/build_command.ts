@@ -2,7 +2,7 @@ import { build } from "../build/mod.ts";
 import { createProgress } from "../progress/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { parseBuildFlags } from "./build_flags.ts";
-import { parseSshSpec } from "../ssh/mod.ts";
+import { parseSshSpec } from "../ssh/spec.ts";
 
 /** Reads all of stdin (for `-f -`). */
 async function readStdin(): Promise<string> {
