@@ -79,7 +79,8 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
         // Each default sees the ARGs declared before it in the same instruction.
         const dflt = decl.value === undefined ? undefined : expandWord(ctx, decl.value, expansionEnv(state), line);
         const value = ctx.argValue(decl, dflt);
-        state.args = state.args.filter((a) => a.key !== decl.key);
+        // A redeclared ARG is listed again (BuildKit appends to the stage's build args, and RUN's history line
+        // shows every entry); a redeclaration without a value keeps the value it had.
         state.args.push(value === undefined ? { key: decl.key } : { key: decl.key, value });
         parts.push(dflt === undefined ? decl.key : `${decl.key}=${dflt}`);
       }
@@ -143,8 +144,9 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
       return commit(state, healthcheckHistory(hc));
     }
     case "onbuild":
+      // BuildKit records the trigger in the config only: ONBUILD has no history entry.
       img.onBuild.push(inst.expression);
-      return commit(state, `ONBUILD ${inst.expression}`);
+      return;
     case "from":
       return fail("FROM is handled by the converter");
   }

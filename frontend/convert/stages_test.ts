@@ -119,7 +119,8 @@ Deno.test("ONBUILD triggers of the base run at the child's FROM, then are cleare
   const { graph, target } = await convert("FROM parent\nONBUILD RUN echo later\n", { images });
   assertEquals(target.image.env, ["PATH=/bin", "FROM_TRIGGER=1"]);
   assertEquals(target.image.onBuild, ["RUN echo later"]);
-  assertEquals(createdBy(target), ["ENV FROM_TRIGGER=1", "COPY . /app/ # buildkit", "ONBUILD RUN echo later"]);
+  // As in BuildKit, the triggers' steps are in the history and ONBUILD itself is not (config only).
+  assertEquals(createdBy(target), ["ENV FROM_TRIGGER=1", "COPY . /app/ # buildkit"]);
   const copy = filesOf(graph, target)[0];
   assertEquals(copy.location?.startLine, 1);
   assert(graph.vertices.some((v) => v.kind === "local" && v.name === "context"));
