@@ -86,3 +86,15 @@ Deno.test("ARG defaults expand with earlier ARGs and ENV; an unset ARG shows bar
   );
   assertEquals(createdBy(target), ["ENV HOME=/root", "ARG DIR=/root/app NAME", "ARG FULL=/root/app/x"]);
 });
+
+Deno.test("a redeclared ARG is listed again in RUN's history line, each entry with the current value (BuildKit)", async () => {
+  // BuildKit 20.10 and current: `RUN |3 V=2 W=w V=2 /bin/sh -c ...`; a bare redeclaration keeps the value.
+  const df = "FROM busybox\nARG V=1\nARG W=w\nARG V=2\nRUN echo $V\nARG W\nRUN echo $W\n";
+  const { graph, target } = await convert(df);
+  assertEquals(createdBy(target).filter((c) => c.startsWith("RUN")), [
+    "RUN |3 V=2 W=w V=2 /bin/sh -c echo $V # buildkit",
+    "RUN |4 V=2 W=w V=2 W=w /bin/sh -c echo $W # buildkit",
+  ]);
+  const envs = execsOf(graph, target).map((e) => e.env.filter((x) => /^[VW]=/.test(x)));
+  assertEquals(envs, [["V=2", "W=w"], ["V=2", "W=w"]]);
+});

@@ -2,7 +2,7 @@
 import type { ExecMount, ExecVertex } from "../../graph/mod.ts";
 import { parseMount, type RunInstruction } from "../instructions/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
-import { DEFAULT_PATH, expansionEnv, splitEnv, type StageState } from "./state.ts";
+import { argValues, DEFAULT_PATH, expansionEnv, splitEnv, type StageState } from "./state.ts";
 import { commit, shellOf } from "./dispatch.ts";
 import { runCommandString } from "./history.ts";
 
@@ -13,10 +13,10 @@ const BARE_HEREDOC = /^<<-?\s*(["']?)([^\s"']+)\1\s*$/;
 function execEnv(ctx: DispatchContext, state: StageState): string[] {
   const env = [...state.image.env];
   const keys = new Set(env.map((e) => splitEnv(e)[0]));
-  for (const a of state.args) {
-    if (a.value === undefined || keys.has(a.key)) continue;
-    env.push(`${a.key}=${a.value}`);
-    keys.add(a.key);
+  for (const [k, v] of Object.entries(argValues(state))) {
+    if (keys.has(k)) continue;
+    env.push(`${k}=${v}`);
+    keys.add(k);
   }
   for (const p of ctx.proxyEnv()) {
     const k = splitEnv(p)[0];

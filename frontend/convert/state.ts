@@ -17,7 +17,10 @@ export interface StageState {
   root: VertexId;
   image: StageImage;
   history: HistoryStep[];
-  /** ARGs declared in this stage, in declaration order, last declaration of a name wins. */
+  /**
+   * ARGs declared in this stage, in declaration order, a redeclared name listed again; a name's value is the last
+   * one set (see `argValues`).
+   */
   args: StageArg[];
   /** Whether CMD was set in this stage (an ENTRYPOINT then keeps it, as Docker does). */
   cmdSet: boolean;
@@ -41,12 +44,18 @@ export function setEnv(env: string[], key: string, value: string): void {
  * overrides an ARG of the same name").
  */
 export function expansionEnv(state: StageState): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of state.args) if (a.value !== undefined) out[a.key] = a.value;
+  const out = argValues(state);
   for (const e of state.image.env) {
     const [k, v] = splitEnv(e);
     out[k] = v;
   }
+  return out;
+}
+
+/** Each set ARG's value: the last declaration that set one (a bare redeclaration keeps the earlier value). */
+export function argValues(state: StageState): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of state.args) if (a.value !== undefined) out[a.key] = a.value;
   return out;
 }
 
