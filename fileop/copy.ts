@@ -109,6 +109,11 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     }
 
     mkdirAllInRoot(ctx.destRoot, posix.dir(target), 0o755, ctx.owner, ctx.what);
+    if (st.isDirectory && a.copyDirContents && !a.parents) {
+      // BuildKit (fsutil's prepareTargetDir) makes the destination of a directory's contents like any parent:
+      // 0755, the --chown owner, the time of the copy; the source dir's own mode and mtime are not carried over.
+      mkdirAllInRoot(ctx.destRoot, target, 0o755, ctx.owner, ctx.what);
+    }
     const targetHost = resolveInRoot(ctx.destRoot, target, st.isDirectory);
     // A followed destination symlink may point at a path whose parents do not exist yet (still inside the root).
     mkdirAllInRoot(ctx.destRoot, posix.dir(relToRoot(ctx.destRoot, targetHost)), 0o755, ctx.owner, ctx.what);

@@ -150,6 +150,35 @@ Deno.test("COPY metadata: mode and mtime kept, owner 0:0 by default, --chown by 
   await Deno.remove(ctx, { recursive: true });
 });
 
+Deno.test("COPY of a dir's contents: a new destination dir is 0755, --chown owned, made now, not the source dir's mode or mtime (BuildKit)", async () => {
+  // dockerd 20.10: `COPY --chown=app:app --from=src /out/sub /owned` with /out/sub 0700 gives /owned 0755 app:app.
+  const ctx = await Deno.makeTempDir();
+  await tree(ctx, { "private/inner/f": "f", "private/g": "g" });
+  await Deno.chmod(`${ctx}/private`, 0o700);
+  await Deno.chmod(`${ctx}/private/inner`, 0o700);
+  const old = new Date("2020-01-02T03:04:05Z");
+  await Deno.utime(`${ctx}/private`, old, old);
+  await Deno.utime(`${ctx}/private/inner`, old, old);
+  const dest = await destRootfs();
+  await tree(dest, { "existing/keep": "k" });
+  await Deno.chmod(`${dest}/existing`, 0o711);
+  await apply(dest, ctx, [
+    copy(["private"], "/new"),
+    copy(["private"], "/owned/", { chown: { user: "app" } }),
+    copy(["private"], "/existing"),
+  ]);
+  const st = (p: string) => Deno.lstatSync(`${dest}/${p}`);
+  const perm = (p: string) => (st(p).mode! & 0o7777).toString(8);
+  assertEquals([perm("new"), perm("owned"), perm("existing")], ["755", "755", "711"]);
+  assertEquals([st("owned").uid, st("owned").gid], [1234, 1234]);
+  assert(st("new").mtime!.getTime() > old.getTime(), "the destination dir is made by the copy");
+  // Dirs below it are copies of source dirs: their mode and mtime are kept.
+  assertEquals(perm("new/inner"), "700");
+  assertEquals(st("new/inner").mtime!.toISOString(), old.toISOString());
+  await Deno.remove(dest, { recursive: true });
+  await Deno.remove(ctx, { recursive: true });
+});
+
 Deno.test("COPY keeps hardlinks within a copy and never writes outside the destination root", async () => {
   const ctx = await Deno.makeTempDir();
   await tree(ctx, { "h/a": "shared" });
