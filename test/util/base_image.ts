@@ -6,6 +6,8 @@
  * @module
  */
 
+import { exists, FixtureError, makeLayout, pushLayout, run } from "./umoci_layout.ts";
+
 const BUSYBOX = "/bin/busybox";
 
 /** An OCI image layout holding the busybox image under `tag`, usable as `oci:${dir}:${tag}` with skopeo/umoci. */
@@ -14,24 +16,13 @@ export interface OciLayout {
   tag: string;
 }
 
-export class FixtureError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FixtureError";
-  }
-}
+export { FixtureError };
 
 /** Pushes the busybox image to `registryHost` (plain HTTP) and returns its reference `HOST/repo:tag`. */
 export async function pushBusyboxImage(registryHost: string, repo = "busybox", tag = "latest"): Promise<string> {
   const layout = await busyboxLayout();
   const ref = `${registryHost}/${repo}:${tag}`;
-  await run("skopeo", [
-    "copy",
-    "--quiet",
-    "--dest-tls-verify=false",
-    `oci:${layout.dir}:${layout.tag}`,
-    `docker://${ref}`,
-  ]);
+  await pushLayout(layout.dir, layout.tag, ref);
   return ref;
 }
 
@@ -46,49 +37,12 @@ export async function busyboxLayout(): Promise<OciLayout> {
   await Deno.mkdir(cacheRoot, { recursive: true, mode: 0o1777 });
   // Shared by root and the unprivileged test user, like /tmp itself (mkdir's mode is filtered by the umask).
   await Deno.chmod(cacheRoot, 0o1777).catch(() => {});
-  // Built aside and renamed into place so concurrent test files never see a half-made layout.
-  const work = await Deno.makeTempDir({ dir: cacheRoot, prefix: "build-" });
-  try {
-    const layout = `${work}/layout`;
-    const bundle = `${work}/bundle`;
-    await run("umoci", ["init", "--layout", layout]);
-    await run("umoci", ["new", "--image", `${layout}:${tag}`]);
-    await run("umoci", ["unpack", "--image", `${layout}:${tag}`, bundle]);
-    await makeRootfs(`${bundle}/rootfs`);
-    await run("umoci", [
-      "repack",
-      "--history.created_by",
-      "tsbuild test fixture: busybox-static rootfs",
-      "--image",
-      `${layout}:${tag}`,
-      bundle,
-    ]);
-    await run("umoci", [
-      "config",
-      "--image",
-      `${layout}:${tag}`,
-      "--config.env",
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "--config.cmd",
-      "sh",
-      "--config.workingdir",
-      "/",
-      "--os",
-      "linux",
-      "--architecture",
-      goArch(),
-      "--no-history",
-    ]);
-    await run("umoci", ["gc", "--layout", layout]);
-    try {
-      await Deno.rename(layout, dir);
-    } catch (e) {
-      // Another process finished first: its layout is equally good.
-      if (!(await exists(`${dir}/index.json`))) throw e;
-    }
-  } finally {
-    await Deno.remove(work, { recursive: true }).catch(() => {});
-  }
+  await makeLayout(cacheRoot, dir, {
+    tag,
+    createdBy: "tsbuild test fixture: busybox-static rootfs",
+    cmd: "sh",
+    fill: makeRootfs,
+  });
   return { dir, tag };
 }
 
@@ -118,27 +72,8 @@ async function makeRootfs(rootfs: string): Promise<void> {
   await Deno.chmod(`${rootfs}/tmp`, 0o1777);
 }
 
-function goArch(): string {
-  const m: Record<string, string> = { x86_64: "amd64", aarch64: "arm64" };
-  return m[Deno.build.arch] ?? Deno.build.arch;
-}
-
-async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" }).output();
-  if (!out.success) {
-    throw new FixtureError(
-      `${cmd} ${args.join(" ")} exited ${out.code}: ${new TextDecoder().decode(out.stderr).trim()}`,
-    );
-  }
-  return out;
-}
-
 // busybox-static is ~2 MB, so hashing it in memory is fine (and avoids `node:crypto`, whose types need @types/node).
 async function sha256File(path: string): Promise<string> {
   const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(path));
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { FixtureError } from "./base_image.ts";
+import { exists, FixtureError, makeLayout, pushLayout, run } from "./umoci_layout.ts";
 
 const SUITE = "bookworm";
 const INCLUDE = ["git", "openssh-client", "ca-certificates"];
@@ -15,7 +15,7 @@ const INCLUDE = ["git", "openssh-client", "ca-certificates"];
 export async function pushDebianImage(registryHost: string, repo = "debian", tag = "bookworm"): Promise<string> {
   const dir = await debianLayout();
   const ref = `${registryHost}/${repo}:${tag}`;
-  await run("skopeo", ["copy", "--quiet", "--dest-tls-verify=false", `oci:${dir}:latest`, `docker://${ref}`]);
+  await pushLayout(dir, "latest", ref);
   return ref;
 }
 
@@ -27,61 +27,26 @@ export async function debianLayout(): Promise<string> {
   const cacheRoot = await cacheDir();
   const dir = `${cacheRoot}/${name}`;
 
-  const work = await Deno.makeTempDir({ dir: cacheRoot, prefix: "build-" });
-  try {
-    const layout = `${work}/layout`;
-    const bundle = `${work}/bundle`;
-    await run("umoci", ["init", "--layout", layout]);
-    await run("umoci", ["new", "--image", `${layout}:latest`]);
-    await run("umoci", ["unpack", "--image", `${layout}:latest`, bundle]);
-    await Deno.remove(`${bundle}/rootfs`, { recursive: true });
-    await run("debootstrap", [
-      "--variant=minbase",
-      `--include=${INCLUDE.join(",")}`,
-      SUITE,
-      `${bundle}/rootfs`,
-      await mirror(),
-    ]);
-    // Package lists and the .deb cache are only weight; apt inside a RUN fetches fresh lists anyway.
-    await run("sh", [
-      "-c",
-      `rm -rf "${bundle}"/rootfs/var/cache/apt/archives/*.deb "${bundle}"/rootfs/var/lib/apt/lists/*`,
-    ]);
-    await run("umoci", [
-      "repack",
-      "--history.created_by",
-      `tsbuild test fixture: debootstrap --variant=minbase --include=${INCLUDE.join(",")} ${SUITE}`,
-      "--image",
-      `${layout}:latest`,
-      bundle,
-    ]);
-    await run("umoci", [
-      "config",
-      "--image",
-      `${layout}:latest`,
-      "--config.env",
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "--config.cmd",
-      "bash",
-      "--config.workingdir",
-      "/",
-      "--os",
-      "linux",
-      "--architecture",
-      goArch(),
-      "--no-history",
-    ]);
-    await run("umoci", ["gc", "--layout", layout]);
-    await run("chmod", ["-R", "a+rX", layout]);
-    try {
-      await Deno.rename(layout, dir);
-    } catch (e) {
-      // Another process finished first: its layout is equally good.
-      if (!(await exists(`${dir}/index.json`))) throw e;
-    }
-  } finally {
-    await run("rm", ["-rf", work]).catch(() => {});
-  }
+  await makeLayout(cacheRoot, dir, {
+    tag: "latest",
+    createdBy: `tsbuild test fixture: debootstrap --variant=minbase --include=${INCLUDE.join(",")} ${SUITE}`,
+    cmd: "bash",
+    fill: async (rootfs) => {
+      await Deno.remove(rootfs, { recursive: true });
+      await run("debootstrap", [
+        "--variant=minbase",
+        `--include=${INCLUDE.join(",")}`,
+        SUITE,
+        rootfs,
+        await mirror(),
+      ]);
+      // Package lists and the .deb cache are only weight; apt inside a RUN fetches fresh lists anyway.
+      await run("sh", [
+        "-c",
+        `rm -rf "${rootfs}"/var/cache/apt/archives/*.deb "${rootfs}"/var/lib/apt/lists/*`,
+      ]);
+    },
+  });
   return dir;
 }
 
@@ -117,22 +82,4 @@ async function cacheDir(): Promise<string> {
     }
   }
   throw new FixtureError("no writable cache dir for the Debian base image (/var/cache/tsbuild-test or $TMPDIR)");
-}
-
-function goArch(): string {
-  const m: Record<string, string> = { x86_64: "amd64", aarch64: "arm64" };
-  return m[Deno.build.arch] ?? Deno.build.arch;
-}
-
-async function run(cmd: string, args: string[]): Promise<Deno.CommandOutput> {
-  const out = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", stdin: "null" }).output();
-  if (!out.success) {
-    const err = new TextDecoder().decode(out.stderr).trim().split("\n").slice(-15).join("\n");
-    throw new FixtureError(`${cmd} ${args.join(" ")} exited ${out.code}: ${err}`);
-  }
-  return out;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return await Deno.lstat(path).then(() => true, () => false);
 }
