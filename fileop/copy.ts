@@ -55,12 +55,15 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
   for (const src of a.src) {
     const found = selectSource(ctx.srcRoot, src, ctx.filter, a.allowWildcard);
     if (found.length === 0) {
+      // BuildKit's wording (`"/missing.txt": not found`, the path cleaned from the source root), then Docker's
+      // explanation of why a path that exists on disk may still be missing.
+      const shown = `"/${clampSource(src)}": not found`;
       if (a.allowWildcard && hasGlob(clampSource(src))) {
         if (a.allowEmptyWildcard) continue;
-        throw new FileOpError(`${ctx.what} failed: no source files were specified (no match for ${src})`);
+        throw new FileOpError(`${ctx.what} failed: ${shown}: no source files were specified (no match for ${src})`);
       }
       throw new FileOpError(
-        `${ctx.what} failed: file not found in build context or excluded by .dockerignore: stat ${src}: no such file or directory`,
+        `${ctx.what} failed: ${shown}: file not found in build context or excluded by .dockerignore: stat ${src}: no such file or directory`,
       );
     }
     for (const rel of found) matches.push({ rel, src });

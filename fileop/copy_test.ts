@@ -104,14 +104,19 @@ Deno.test("COPY errors name the source and match Docker's wording", async () => 
   const missing = await assertRejects(() => apply(dest, ctx, [copy(["missing.txt"], "/x")]), FileOpError);
   assertStringIncludes(
     missing.message,
-    "COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: no such file",
+    "file not found in build context or excluded by .dockerignore: stat missing.txt: no such file",
   );
+  // BuildKit: `failed to compute cache key: "/missing.txt" not found` (0.8), `"/missing.txt": not found` (current).
+  assertStringIncludes(missing.message, `COPY failed: "/missing.txt": not found`);
+  const cleaned = await assertRejects(() => apply(dest, ctx, [copy(["./dir/../gone.txt"], "/x")]), FileOpError);
+  assertStringIncludes(cleaned.message, `"/gone.txt": not found`);
   const ignored = await assertRejects(() => apply(dest, ctx, [copy(["secret.key"], "/x")], ["*.key"]), FileOpError);
   assertStringIncludes(ignored.message, "stat secret.key: no such file");
   const multi = await assertRejects(() => apply(dest, ctx, [copy(["file.txt", "hom1.txt"], "/m")]), FileOpError);
   assertStringIncludes(multi.message, "must be a directory and end with a /");
   const glob = await assertRejects(() => apply(dest, ctx, [copy(["nope*"], "/m/")]), FileOpError);
   assertStringIncludes(glob.message, "no source files were specified");
+  assertStringIncludes(glob.message, `"/nope*": not found`);
   await Deno.remove(dest, { recursive: true });
   await Deno.remove(ctx, { recursive: true });
 });
