@@ -99,6 +99,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     dockerfileSource: text,
     explain: req.explain,
     sourceDateEpoch: req.sourceDateEpoch,
+    network: req.network,
+    extraHosts: req.extraHosts,
   });
   const results = await solver.solveTarget().finally(() => sshAgents.close());
   const stage = graph.stages[graph.target];

@@ -48,6 +48,10 @@ export interface BuildRequest {
   registryMirrors?: Record<string, string[]>;
   registryCa?: string;
   snapshotter?: "auto" | "overlay" | "fuse-overlayfs" | "native";
+  /** `--network`: the network of RUN steps that do not choose one (`default` is the host's, rootless). */
+  network?: "default" | "none" | "host";
+  /** `--add-host host:ip` entries for every RUN's /etc/hosts. */
+  extraHosts?: { host: string; ip: string }[];
   signal: AbortSignal;
 }
 

@@ -33,6 +33,9 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       }
     }
   }
+  for (const c of flags.ignoredCache) {
+    progress.emit({ type: "warn", message: `${c}: cache import/export is not supported yet; building with the local store's cache only`, time: performance.now() });
+  }
   const t0 = performance.now();
   try {
     const res = await build({
@@ -66,6 +69,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       registryMirrors: flags.registryMirrors,
       registryCa: flags.registryCa,
       snapshotter: flags.snapshotter,
+      network: flags.network,
+      extraHosts: flags.extraHosts,
       signal,
     });
     progress.close();

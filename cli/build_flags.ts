@@ -36,6 +36,10 @@ export interface BuildFlags {
   registryCa?: string;
   snapshotter: "auto" | "overlay" | "fuse-overlayfs" | "native";
   quiet: boolean;
+  network?: "default" | "none" | "host";
+  extraHosts: { host: string; ip: string }[];
+  /** `--cache-from`/`--cache-to` as given: not supported, said in a warning, the build goes on with the store. */
+  ignoredCache: string[];
 }
 
 export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH
@@ -73,6 +77,8 @@ Options:
       --registry-mirror r=m     Pull REGISTRY's images through MIRROR first (repeatable, e.g. docker.io=mirror:5000)
       --registry-ca file        Extra CA certificate (PEM) trusted for registries
       --snapshotter name        auto, overlay, fuse-overlayfs or native (default "auto")
+      --network mode            Network of RUN steps without --network: default (the host's), none or host
+      --add-host host:ip        Add an entry to every RUN's /etc/hosts (repeatable)
       --root dir                Store directory (default $XDG_DATA_HOME/tsbuild)
   -q, --quiet                   Print only the image ID
 `;
@@ -209,6 +215,13 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         snapshotter: { type: "string" },
         root: { type: "string" },
         quiet: { type: "boolean", short: "q" },
+        network: { type: "string" },
+        "add-host": { type: "string", multiple: true },
+        // Accepted as docker build accepts them, with nothing to do here: intermediate containers are never kept.
+        rm: { type: "boolean" },
+        "force-rm": { type: "boolean" },
+        "cache-from": { type: "string", multiple: true },
+        "cache-to": { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -259,6 +272,10 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
       throw new UsageError((e as Error).message);
     }
   }
+  const network = v.network;
+  if (network !== undefined && !["default", "none", "host"].includes(network)) {
+    throw new UsageError(`--network ${network}: use default, none or host (a build has no named networks)`);
+  }
   const context = parsed.positionals[0];
   return {
     context,
@@ -291,5 +308,17 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     registryCa: v["registry-ca"],
     snapshotter,
     quiet: !!v.quiet,
+    network: network as BuildFlags["network"],
+    extraHosts: (v["add-host"] ?? []).map(parseAddHost),
+    ignoredCache: [...(v["cache-from"] ?? []).map((c) => `--cache-from ${c}`), ...(v["cache-to"] ?? []).map((c) => `--cache-to ${c}`)],
   };
+}
+
+/** `--add-host host:ip` (or `host=ip`, as buildx also takes); the ip may be IPv6, so the first separator splits. */
+function parseAddHost(spec: string): { host: string; ip: string } {
+  const m = /^([^:=\s]+)[:=](\S+)$/.exec(spec);
+  if (!m || !/^[0-9a-fA-F.:]+$/.test(m[2])) {
+    throw new UsageError(`--add-host ${spec}: expected host:ip, e.g. --add-host db.internal:10.0.0.5`);
+  }
+  return { host: m[1], ip: m[2] };
 }

@@ -65,7 +65,7 @@ export class RuncExecutor {
       const cwd = req.cwd.startsWith("/") ? req.cwd : `/${req.cwd}`;
       await ensureCwd(req.rootfs, cwd, user);
       const hostname = req.hostname ?? "tsbuild";
-      await Deno.writeTextFile(`${bundle}/hosts`, hostsFile(hostname));
+      await Deno.writeTextFile(`${bundle}/hosts`, hostsFile(hostname, req.extraHosts));
       await Deno.writeTextFile(`${bundle}/resolv.conf`, await resolvConf());
       const spec = buildSpec({
         rootfs: req.rootfs,

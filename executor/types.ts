@@ -1,3 +1,4 @@
+import type { ExtraHost } from "./etc_files.ts";
 /** What a RUN asks of an executor, independent of runc. */
 
 /** A mount a RUN sees besides its rootfs; every `source` is a host path the caller has already resolved. */
@@ -21,6 +22,8 @@ export interface RunRequest {
   hostname?: string;
   /** `default` is the host network, as rootless BuildKit; `none` a network namespace with only loopback. */
   network: "default" | "none" | "host";
+  /** `--add-host` entries appended to the generated /etc/hosts. */
+  extraHosts?: ExtraHost[];
   mounts: RunMount[];
   stdout(chunk: Uint8Array): void;
   stderr(chunk: Uint8Array): void;

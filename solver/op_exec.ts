@@ -121,7 +121,8 @@ export async function runExec(
       env,
       cwd: v.cwd || "/",
       user: v.user || "root",
-      network: v.network,
+      network: v.network === "default" ? deps.network ?? "default" : v.network,
+      extraHosts: deps.extraHosts,
       mounts,
       stdout: (c) => {
         keepTail(c);

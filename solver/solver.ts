@@ -1,7 +1,7 @@
 import type { ExecVertex, FileVertex, Graph, SourceLocation, Vertex, VertexId } from "../graph/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
 import type { LayerStore } from "../snapshotter/mod.ts";
-import type { CacheMounts, RuncExecutor } from "../executor/mod.ts";
+import type { CacheMounts, ExtraHost, RuncExecutor } from "../executor/mod.ts";
 import { ContextHasher } from "../context/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import type { CachedLayer, CacheRecord, CacheStore } from "./cache_store.ts";
@@ -59,6 +59,10 @@ export interface SolverDeps {
   sourceDateEpoch?: number;
   /** Explain misses (`--explain`): compare each missed step's inputs with the last build of the same step. */
   explain: boolean;
+  /** `--network`: what RUN steps without `--network` use (absent: `default`). Part of those steps' keys. */
+  network?: "default" | "none" | "host";
+  /** `--add-host` entries for every RUN's /etc/hosts. Part of RUN keys, as BuildKit's ExecOp meta is. */
+  extraHosts?: ExtraHost[];
 }
 
 /**
@@ -197,7 +201,7 @@ export class Solver {
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, solved[i]]));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
     const inputs = await stepInputs(v, input, sources);
-    const key = cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch });
+    const key = cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch, ...execExtras(v, this.#deps) });
     const stepId = this.#stepId(id);
     const name = this.#name(id, v);
     const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });
@@ -337,4 +341,13 @@ function describeInput(k: string, before: string | undefined, after: string | un
   if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
   if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
   return `${k} changed`;
+}
+
+/** The build-wide RUN settings that change what a RUN sees; present in a key only when set, so plain keys stay put. */
+function execExtras(v: ExecVertex | FileVertex, deps: SolverDeps): { net?: string; hosts?: ExtraHost[] } {
+  if (v.kind !== "exec") return {};
+  const out: { net?: string; hosts?: ExtraHost[] } = {};
+  if (v.network === "default" && deps.network && deps.network !== "default") out.net = deps.network;
+  if (deps.extraHosts?.length) out.hosts = deps.extraHosts;
+  return out;
 }
