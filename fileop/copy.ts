@@ -68,11 +68,8 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     }
     for (const rel of found) matches.push({ rel, src });
   }
-  if (matches.length > 1 && !a.destIsDir) {
-    throw new FileOpError(
-      `${ctx.what} failed: when using ${ctx.what} with more than one source file, the destination must be a directory and end with a /`,
-    );
-  }
+  // Several matches and a destination without a trailing slash: each is copied to that path in turn (BuildKit's
+  // fsutil), the last one staying; Docker's classic builder refused it.
   const walk: Walk = {
     ctx,
     excludes: new PatternMatcher(a.excludes),

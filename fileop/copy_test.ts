@@ -112,8 +112,9 @@ Deno.test("COPY errors name the source and match Docker's wording", async () => 
   assertStringIncludes(cleaned.message, `"/gone.txt": not found`);
   const ignored = await assertRejects(() => apply(dest, ctx, [copy(["secret.key"], "/x")], ["*.key"]), FileOpError);
   assertStringIncludes(ignored.message, "stat secret.key: no such file");
-  const multi = await assertRejects(() => apply(dest, ctx, [copy(["file.txt", "hom1.txt"], "/m")]), FileOpError);
-  assertStringIncludes(multi.message, "must be a directory and end with a /");
+  // Several sources to a path without a trailing slash: copied there in turn, the last stays (BuildKit).
+  await apply(dest, ctx, [copy(["file.txt", "hom1.txt"], "/m")]);
+  assertEquals(Deno.readTextFileSync(`${dest}/m`), "h1");
   const glob = await assertRejects(() => apply(dest, ctx, [copy(["nope*"], "/m/")]), FileOpError);
   assertStringIncludes(glob.message, "no source files were specified");
   assertStringIncludes(glob.message, `"/nope*": not found`);

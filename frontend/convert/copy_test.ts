@@ -94,9 +94,6 @@ Deno.test("COPY heredocs become mkfile actions, expanded unless the delimiter is
 
 Deno.test("COPY validation that cannot wait for the solver names the line", async () => {
   const cases: [string, string][] = [
-    ["COPY ../secret /x", "forbidden path outside the build context: ../secret"],
-    ["COPY a/../../b /x", "forbidden path outside the build context"],
-    ["COPY a b /notadir", "the destination must be a directory and end with a /"],
     ["COPY https://example.com/x /x", "source can't be a URL for COPY"],
     ["ADD git@github.com:moby/buildkit.git /src", "git repository"],
     ["ADD --checksum=sha256:abc local.txt /x", "--checksum can only be used with a URL source"],
@@ -109,4 +106,10 @@ Deno.test("COPY validation that cannot wait for the solver names the line", asyn
   // From another stage `..` is just a path in that filesystem, cleaned by the solver.
   const ok = await convert("FROM busybox AS a\nFROM busybox\nCOPY --from=a ../etc/passwd /x\n");
   assertEquals(filesOf(ok.graph, ok.target).length, 1);
+  // What only Docker's classic builder refused, BuildKit (dockerd 20.10 and current) builds: `..` from the context
+  // is cleaned from its root, and several sources may go to one path without a trailing slash (the last stays).
+  for (const body of ["COPY ../secret /x", "COPY a/../../b /x", "COPY a b /notadir"]) {
+    const built = await convert(`FROM busybox\n${body}\n`);
+    assertEquals(filesOf(built.graph, built.target).length, 1, body);
+  }
 });

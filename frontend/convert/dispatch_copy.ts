@@ -40,9 +40,8 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
   const sources = inst.sources.map((s) => (HEREDOC_WORD.test(s) ? s : expand(s)));
   const rawDest = expand(inst.dest);
   const { dest, destIsDir } = resolveDest(rawDest, state.image.workingDir);
-  if (sources.length > 1 && !destIsDir) {
-    fail(`when using ${upper} with more than one source file, the destination must be a directory and end with a /`);
-  }
+  // Several sources and a destination without a trailing slash is no error in BuildKit (only in Docker's classic
+  // builder): each source is copied to that path in turn, so the last one is what stays.
   const chownText = inst.chown !== undefined ? expand(inst.chown) : undefined;
   const chown = chownOf(chownText);
   const chmod = inst.chmod !== undefined ? expand(inst.chmod) : undefined;
@@ -75,10 +74,8 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       actions.push(action);
     } else {
       if (inst.checksum) fail(`--checksum can only be used with a URL source`);
-      const clean = posix.normalize(src);
-      if (fromName === undefined && (clean === ".." || clean.startsWith("../"))) {
-        fail(`forbidden path outside the build context: ${src}`);
-      }
+      // `../x` is no error in BuildKit (only in Docker's classic builder): sources are cleaned from the context
+      // root, so it names `/x` of the context, as from any other source.
       local.push(src);
     }
   }
