@@ -7,7 +7,6 @@ import * as nodeFs from "node:fs";
 import { relToRoot, resolveInRoot } from "../context/mod.ts";
 import { FileOpError } from "./errors.ts";
 
-
 /** Numeric owner of created entries. */
 export interface Owner {
   uid: number;

@@ -181,5 +181,7 @@ Deno.test("config: the escape directive changes how words are expanded", async (
 
 Deno.test("FROM scratch starts from BuildKit's empty image: default PATH and WorkingDir /", async () => {
   const { target } = await convert("FROM scratch\nLABEL a=b\n");
-  assertEquals([target.image.env, target.image.workingDir], [["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "/"]);
+  assertEquals([target.image.env, target.image.workingDir], [[
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+  ], "/"]);
 });

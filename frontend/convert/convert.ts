@@ -165,7 +165,9 @@ class Converter implements DispatchContext {
     const name = expandWord(this, from.image, metaEnv, line).trim();
     const hint = undefinedVariables(this.lex, from.image, metaEnv);
     if (name === "") fail(`base name (${from.image}) should not be blank${hint}`);
-    if (hint && this.#stageIndexByName(name) === undefined && name.toLowerCase() !== "scratch" && !isImageReference(name)) {
+    if (
+      hint && this.#stageIndexByName(name) === undefined && name.toLowerCase() !== "scratch" && !isImageReference(name)
+    ) {
       fail(`"${name}" is not a valid image reference${hint}`);
     }
     let platform = this.#opts.platform;

@@ -97,7 +97,11 @@ Deno.test("FROM --platform expands ARGs and sets the stage platform", async () =
   assertEquals(scratch.target.image.platform, { os: "linux", architecture: "riscv64" });
   await assertRejects(() => convert("FROM --platform=linux busybox\n"), DockerfileError, "FROM --platform");
   await assertRejects(() => convert("ARG X\nFROM ${X}\n"), DockerfileError, "base name (${X}) should not be blank");
-  await assertRejects(() => convert("ARG TAG=1\nFROM busybox:${TAGG}\n"), DockerfileError, "TAGG is not defined (did you mean TAG?)");
+  await assertRejects(
+    () => convert("ARG TAG=1\nFROM busybox:${TAGG}\n"),
+    DockerfileError,
+    "TAGG is not defined (did you mean TAG?)",
+  );
 });
 
 Deno.test("named build contexts replace images and provide --from sources", async () => {
