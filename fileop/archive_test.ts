@@ -62,6 +62,16 @@ Deno.test("ADD extracts tar, gzip, bzip2 and xz archives detected by magic bytes
       const g = Deno.statSync(`${dest2}/opt/top/file.txt`);
       assertEquals([g.uid, g.gid], [1234, 1234], "--chown overrides archive owners");
 
+      // --chmod is not applied to what an archive holds (BuildKit, dockerd 20.10 and current: only --chown is
+      // passed to the unpack since v0.23).
+      const dest4 = await destRootfs();
+      await apply(dest4, ctx, [copy([name], "/m/", { extractArchives: true, chmod: "0700" })]);
+      const modes = ["top/file.txt", "top/sub/deep.txt", "top/sub"].map((p) =>
+        (Deno.statSync(`${dest4}/m/${p}`).mode! & 0o777).toString(8)
+      );
+      assertEquals(modes, ["751", "644", "755"]);
+      await Deno.remove(dest4, { recursive: true });
+
       const dest3 = await destRootfs();
       await apply(dest3, ctx, [copy([name], "/plain/")]);
       assertEquals(list(`${dest3}/plain`), ["archive.txt"], "COPY never extracts");

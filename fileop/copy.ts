@@ -103,7 +103,8 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
       const kind = await sniffArchive(srcHost);
       if (kind) {
         const dir = a.parents ? posix.dir(target) : dest;
-        await extractArchive(srcHost, kind, ctx.destRoot, dir, ctx.chowned ? ctx.owner : null, ctx.chmod, ctx.what);
+        // BuildKit hands --chown to the unpack (v0.23 on) but never --chmod: entries keep the archive's modes.
+        await extractArchive(srcHost, kind, ctx.destRoot, dir, ctx.chowned ? ctx.owner : null, null, ctx.what);
         continue;
       }
     }
