@@ -39,22 +39,27 @@ export function imageConfig(
   if (img.user) c.User = img.user;
   if (img.exposedPorts.length) c.ExposedPorts = Object.fromEntries(img.exposedPorts.map((p) => [p, {}]));
   c.Env = img.env;
-  if (img.entrypoint) c.Entrypoint = img.entrypoint;
-  if (img.cmd) c.Cmd = img.cmd;
+  // Empty lists (`ENTRYPOINT []`, `CMD []`) are left out, as Go's omitempty does in BuildKit's config.
+  if (img.entrypoint?.length) c.Entrypoint = img.entrypoint;
+  if (img.cmd?.length) c.Cmd = img.cmd;
   if (img.volumes.length) c.Volumes = Object.fromEntries(img.volumes.map((v) => [v, {}]));
   if (img.workingDir) c.WorkingDir = img.workingDir;
   if (Object.keys(img.labels).length) c.Labels = img.labels;
   if (img.stopSignal) c.StopSignal = img.stopSignal;
   if (img.healthcheck) c.Healthcheck = img.healthcheck;
   if (img.onBuild.length) c.OnBuild = img.onBuild;
-  if (img.shell) c.Shell = img.shell;
+  if (img.shell?.length) c.Shell = img.shell;
   if (img.argsEscaped) c.ArgsEscaped = true;
 
   const history: History[] = img.baseHistory.map((h) => ({ ...h }));
   const steps: History[] = stage.history.map((step) => {
     const outcome = step.vertex !== undefined ? outcomes.get(step.vertex) : undefined;
     const empty = step.emptyLayer || !outcome || outcome.empty;
-    const h: History = { created: fixed ?? (empty ? undefined : outcome?.created), created_by: step.createdBy, comment: step.comment ?? "buildkit.dockerfile.v0" };
+    const h: History = {
+      created: fixed ?? (empty ? undefined : outcome?.created),
+      created_by: step.createdBy,
+      comment: step.comment ?? "buildkit.dockerfile.v0",
+    };
     if (empty) h.empty_layer = true;
     return h;
   });
@@ -65,10 +70,12 @@ export function imageConfig(
       prev = steps[i].created;
       continue;
     }
-    steps[i].created = prev ?? steps.slice(i + 1).find((h) => h.created)?.created ?? baseTime ?? iso(opts.now ?? new Date());
+    steps[i].created = prev ?? steps.slice(i + 1).find((h) => h.created)?.created ?? baseTime ??
+      iso(opts.now ?? new Date());
   }
   history.push(...steps);
-  const ts = fixed ?? steps.map((h) => h.created!).concat(baseTime ? [baseTime] : []).sort().at(-1) ?? iso(opts.now ?? new Date());
+  const ts = fixed ?? steps.map((h) => h.created!).concat(baseTime ? [baseTime] : []).sort().at(-1) ??
+    iso(opts.now ?? new Date());
   const cfg: ImageConfig = {
     architecture: img.platform.architecture,
     os: img.platform.os,
@@ -95,6 +102,9 @@ function normalizeHistory(history: History[], layerCount: number, ts: string): H
     }
   }
   const missing = layerCount - nonEmpty;
-  const prefix: History[] = Array.from({ length: Math.max(0, missing) }, () => ({ created: ts, created_by: "", comment: "layer without history" }));
+  const prefix: History[] = Array.from(
+    { length: Math.max(0, missing) },
+    () => ({ created: ts, created_by: "", comment: "layer without history" }),
+  );
   return [...prefix, ...history];
 }
