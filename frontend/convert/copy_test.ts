@@ -113,3 +113,11 @@ Deno.test("COPY validation that cannot wait for the solver names the line", asyn
     assertEquals(filesOf(built.graph, built.target).length, 1, body);
   }
 });
+
+Deno.test("--chown with an empty group (an unset ARG) is gid 0, as BuildKit resolves it", async () => {
+  // dockerd 20.10: `COPY --chown=${UID}:${GID}` with `--build-arg GID=` gave 1234:0, not the user's group.
+  const [copy] = await actions("ARG UID=1234\nARG GID\nCOPY --chown=${UID}:${GID} a /x");
+  assertEquals((copy as { chown?: unknown }).chown, { user: "1234", group: "0" });
+  const [named] = await actions("COPY --chown=app a /y");
+  assertEquals((named as { chown?: unknown }).chown, { user: "app" });
+});

@@ -171,5 +171,6 @@ export function chownOf(user: string | undefined): { chown?: { user: string; gro
   if (!user) return {};
   const colon = user.indexOf(":");
   if (colon < 0) return { chown: { user } };
-  return { chown: { user: user.slice(0, colon), group: user.slice(colon + 1) } };
+  // An empty group (`1234:`, often an unset ARG) is gid 0 in BuildKit, not the user's group.
+  return { chown: { user: user.slice(0, colon), group: user.slice(colon + 1) || "0" } };
 }
