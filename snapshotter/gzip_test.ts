@@ -206,19 +206,24 @@ Deno.test("invalid options are refused with a GzipError naming the option", () =
   assertThrows(() => gzipParallel({ workers: -1 }), GzipError, "worker count");
 });
 
-Deno.test("under Node (esbuild bundle): worker and in-thread output agree, decode, and the process exits by itself", async () => {
+Deno.test("under Node (esbuild bundle): workers, in-thread and denied workers (the fallback) give the same bytes", async () => {
   const dir = await Deno.makeTempDir({ prefix: "tsbuild-gzip-node-" });
   try {
     const entry = `${dir}/entry.ts`;
     await Deno.writeTextFile(
       entry,
       `import { readFileSync, writeFileSync } from "node:fs";
+import { Worker } from "node:worker_threads";
 import { gzipParallel } from ${JSON.stringify(new URL("./gzip.ts", import.meta.url).pathname)};
-const input = readFileSync(process.argv[2]);
+const [file, tag] = process.argv.slice(2);
+let canStart = true;
+try { await new Worker("", { eval: true }).terminate(); } catch { canStart = false; }
+if (canStart !== (tag === "allowed")) throw new Error("workers can start: " + canStart);
+const input = readFileSync(file);
 for (const workers of [0, 2]) {
   const src = new ReadableStream({ start(c) { for (let i = 0; i < input.length; i += 99999) c.enqueue(input.subarray(i, i + 99999)); c.close(); } });
   const out = new Uint8Array(await new Response(src.pipeThrough(gzipParallel({ workers, blockSize: 128 * 1024 }))).arrayBuffer());
-  writeFileSync(process.argv[2] + ".w" + workers + ".gz", out);
+  writeFileSync(file + "." + tag + ".w" + workers + ".gz", out);
 }
 `,
     );
@@ -230,15 +235,19 @@ for (const workers of [0, 2]) {
     assertEquals(b.code, 0, new TextDecoder().decode(b.stderr));
     const input = randomBytes(MiB + 4321);
     await Deno.writeFile(`${dir}/in`, input);
-    // `timeout` turns a worker that keeps Node alive into a failure rather than a hung test.
-    const r = await new Deno.Command("timeout", {
-      args: ["60", "node", `${dir}/entry.mjs`, `${dir}/in`],
-      stderr: "piped",
-    })
-      .output();
-    assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
-    const inThread = await Deno.readFile(`${dir}/in.w0.gz`);
-    sameBytes(await Deno.readFile(`${dir}/in.w2.gz`), inThread, "node: workers 0 and 2");
+    // Node's permission model without --allow-worker makes `new Worker` throw: a real "workers cannot start".
+    const denied = ["--experimental-permission", "--allow-fs-read=*", "--allow-fs-write=*"];
+    for (const [tag, flags] of [["allowed", []], ["denied", denied]] as const) {
+      // `timeout` turns a worker that keeps Node alive into a failure rather than a hung test.
+      const r = await new Deno.Command("timeout", {
+        args: ["60", "node", ...flags, `${dir}/entry.mjs`, `${dir}/in`, tag],
+        stderr: "piped",
+      }).output();
+      assertEquals(r.code, 0, `${tag}: ${new TextDecoder().decode(r.stderr)}`);
+    }
+    const inThread = await Deno.readFile(`${dir}/in.allowed.w0.gz`);
+    sameBytes(await Deno.readFile(`${dir}/in.allowed.w2.gz`), inThread, "node: workers 0 and 2");
+    sameBytes(await Deno.readFile(`${dir}/in.denied.w2.gz`), inThread, "node: fallback and workers 0");
     await assertDecodes(inThread, input, "node");
   } finally {
     await Deno.remove(dir, { recursive: true });
