@@ -99,7 +99,7 @@ for c in "${cases[@]}"; do
   fi
   "${D[@]}" save -o "$out/buildkit.tar" "parity/$c"
   if python3 "$root/bench/parity_compare.py" "$out/buildkit.tar" "$out/tsbuild.tar" --mtime 1577934245 >"$out/diff"; then
-    echo "SAME $c"
+    echo "SAME $c$(sed "s/^ */ /" "$out/diff")"
   else
     echo "DIFF $c"; cat "$out/diff"; failed=1
   fi
