@@ -7,6 +7,7 @@
  *     deno run -A bench/gzip.ts [MB]
  * @module
  */
+import { loadavg } from "node:os";
 import process from "node:process";
 import { defaultGzipWorkers, gzipParallel } from "../snapshotter/gzip.ts";
 import { gzipStream } from "../snapshotter/node.ts";
@@ -45,18 +46,32 @@ function source(pattern: Uint8Array): ReadableStream<Uint8Array> {
   }, { highWaterMark: 0 });
 }
 
-async function measure(pattern: Uint8Array, gz: TransformStream<Uint8Array, Uint8Array>): Promise<[number, number]> {
-  const t0 = performance.now();
+/** MB/s of wall time, output bytes, and CPU seconds of the whole process (all threads): on a busy machine the
+ * wall-clock rate says little, the CPU cost still says how much work each compressor does. */
+async function measure(
+  pattern: Uint8Array,
+  gz: TransformStream<Uint8Array, Uint8Array>,
+): Promise<[number, number, number]> {
+  const t0 = performance.now(), cpu0 = process.cpuUsage();
   let out = 0;
   for await (const c of source(pattern).pipeThrough(gz)) out += c.byteLength;
-  return [total / MB / ((performance.now() - t0) / 1000), out];
+  const cpu = process.cpuUsage(cpu0);
+  return [total / MB / ((performance.now() - t0) / 1000), out, (cpu.user + cpu.system) / 1e6];
 }
 
 // Also runs bundled for Node (node/build.mjs bench/gzip.ts dist/bench-gzip.mjs), where `Deno` is a shim.
 const versions = process.versions as Record<string, string | undefined>;
 const runtime = versions.deno ? `deno ${versions.deno}` : `node ${process.version}`;
 console.log(`gzip of ${total / MB} MB in ${CHUNK >> 10} KiB chunks, ${runtime}, ${defaultGzipWorkers()} CPUs`);
-console.log("input".padEnd(8), "level", "compressor".padEnd(24), "MB/s".padStart(7), "ratio".padStart(7));
+console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(" ")} (others' work skews MB/s)`);
+console.log(
+  "input".padEnd(8),
+  "level",
+  "compressor".padEnd(24),
+  "MB/s".padStart(7),
+  "ratio".padStart(7),
+  "cpu s".padStart(7),
+);
 for (const [name, pattern] of [["random", randomPattern()], ["text", textPattern()]] as const) {
   for (const level of [1, 6]) {
     const runs: [string, () => Promise<TransformStream<Uint8Array, Uint8Array>>][] = [
@@ -65,13 +80,14 @@ for (const [name, pattern] of [["random", randomPattern()], ["text", textPattern
       ["gzipParallel workers=2", () => Promise.resolve(gzipParallel({ level, workers: 2 }))],
     ];
     for (const [label, make] of runs) {
-      const [rate, out] = await measure(pattern, await make());
+      const [rate, out, cpu] = await measure(pattern, await make());
       console.log(
         name.padEnd(8),
         String(level).padEnd(5),
         label.padEnd(24),
         rate.toFixed(1).padStart(7),
         (out / total).toFixed(3).padStart(7),
+        cpu.toFixed(2).padStart(7),
       );
     }
   }
