@@ -38,7 +38,10 @@ export const GZIP_HEADER: Uint8Array = Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 
 
 const DEFAULT_BLOCK = 1 << 20;
 const WINDOW = 32 << 10;
-/** Blocks this small are deflated in-thread: starting a worker costs more than the deflate (same bytes either way). */
+/**
+ * A last block this small (most often a whole small layer) is deflated in-thread: starting a worker costs more
+ * than the deflate, and the bytes are the same either way.
+ */
 const IN_THREAD_BELOW = 64 << 10;
 const Z_SYNC_FLUSH = 2;
 const Z_FINISH = 4;
@@ -57,9 +60,10 @@ export function defaultGzipWorkers(): number {
  *
  * @example
  * ```ts
- * const gz = new Blob(["hello ".repeat(1000)]).stream().pipeThrough(gzipParallel({ level: 6 }));
- * const text = await new Response(gz.pipeThrough(new DecompressionStream("gzip"))).text();
- * console.log(text.length); // 6000
+ * import { gunzipSync } from "node:zlib";
+ * const body = new Blob(["hello ".repeat(1000)]).stream().pipeThrough(gzipParallel({ level: 6 }));
+ * const gz = new Uint8Array(await new Response(body).arrayBuffer());
+ * console.log(gz.length < 100, gunzipSync(gz).length); // true 6000
  * ```
  */
 export function gzipParallel(opts: GzipParallelOptions = {}): TransformStream<Uint8Array, Uint8Array> {
@@ -235,7 +239,7 @@ class DeflatePool {
 
   deflate(data: Uint8Array, dict: Uint8Array | undefined, last: boolean): Promise<Uint8Array> {
     if (this.#closed) return Promise.reject(new GzipError("gzip: the compressor was closed"));
-    if (this.#max === 0 || data.byteLength < IN_THREAD_BELOW) {
+    if (this.#max === 0 || (last && data.byteLength < IN_THREAD_BELOW)) {
       try {
         const r = deflateInThread(data, dict, this.level, last);
         this.#recycle(data.buffer as ArrayBuffer);
@@ -337,12 +341,16 @@ class DeflatePool {
   }
 }
 
-let crcTable: Int32Array | undefined;
-
-/** CRC-32 of `data` continuing from `crc`: zlib's (Node >= 20.15, Deno), or a table walk on older Node. */
+/** CRC-32 of `data` continuing from `crc`: zlib's (Node >= 20.15, Deno), else {@linkcode crc32Portable}. */
 function crc32(data: Uint8Array, crc: number): number {
   const native = (zlib as { crc32?: (d: Uint8Array, v: number) => number }).crc32;
-  if (native) return native(data, crc);
+  return native ? native(data, crc) : crc32Portable(data, crc);
+}
+
+let crcTable: Int32Array | undefined;
+
+/** CRC-32 (the gzip one) of `data` continuing from `crc`, by table, for Node before 20.15 (no zlib.crc32). */
+export function crc32Portable(data: Uint8Array, crc = 0): number {
   if (!crcTable) {
     crcTable = new Int32Array(256);
     for (let n = 0; n < 256; n++) {

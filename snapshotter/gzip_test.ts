@@ -1,6 +1,6 @@
 import zlib from "node:zlib";
 import { assert, assertEquals, assertRejects, assertThrows } from "../test/util/assert.ts";
-import { GZIP_HEADER, GzipError, gzipParallel, type GzipParallelOptions } from "./gzip.ts";
+import { crc32Portable, GZIP_HEADER, GzipError, gzipParallel, type GzipParallelOptions } from "./gzip.ts";
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -198,6 +198,22 @@ Deno.test("an erroring source errors the output and ends the workers", async () 
   const out = source.pipeThrough(gzipParallel({ blockSize: 128 * KiB, workers: 2 }));
   await assertRejects(() => collect(out), Error, "disk went away");
   await assertWorkersEnded(threads, "the error ended the workers");
+});
+
+Deno.test("level 0 (stored blocks) and a block size between 32 and 64 KiB follow the same scheme", async () => {
+  const input = textBytes(300 * KiB + 5);
+  for (const [level, blockSize] of [[0, 64 * KiB], [6, 48 * KiB]]) {
+    const out = await gz(input, { level, blockSize, workers: 2 }, [10_000]);
+    sameBytes(out, reference(input, level, blockSize), `level ${level}, block ${blockSize}`);
+    await assertDecodes(out, input, `level ${level}, block ${blockSize}`);
+  }
+});
+
+Deno.test("the portable CRC-32 (Node before 20.15) agrees with zlib's, whole and continued", () => {
+  const data = randomBytes(100_003);
+  assertEquals(crc32Portable(data), zlib.crc32(data));
+  assertEquals(crc32Portable(data.subarray(5000), crc32Portable(data.subarray(0, 5000))), zlib.crc32(data));
+  assertEquals(crc32Portable(new Uint8Array(0)), 0);
 });
 
 Deno.test("invalid options are refused with a GzipError naming the option", () => {
