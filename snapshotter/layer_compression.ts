@@ -1,7 +1,7 @@
 import { MediaType } from "../oci/media_types.ts";
 import type { ContentStore } from "./content_store.ts";
 import { BlobNotFoundError } from "./errors.ts";
-import { gzipStream } from "./node.ts";
+import { gzipParallel } from "./gzip.ts";
 import { join } from "./path.ts";
 
 /** A layer blob with the diffID its uncompressed tar hashes to. */
@@ -29,7 +29,8 @@ export function isUncompressed(l: { mediaType: string }): boolean {
  * docker archive) rather than at every commit: a build that is only cached or kept locally never pays for gzip,
  * and the compression choice stays out of cache keys (changing `--compression` reruns no step). Each result is
  * remembered in `<store>/compressed/<diffID hex>.<compression>-<level>.json`, so a later push of the same layer
- * computes nothing. Results are deterministic for (tar bytes, compression, level), whoever computes them first.
+ * computes nothing. Results are deterministic for (tar bytes, compression, level), whoever computes them first;
+ * gzip uses every core (pigz-style blocks, see gzip.ts), zstd its own process.
  */
 export class LayerCompressor {
   readonly #dir: string;
@@ -53,7 +54,7 @@ export class LayerCompressor {
     if (!(await this.content.has(layer.digest))) throw new BlobNotFoundError(layer.digest);
     const source = this.content.readStream(layer.digest);
     const body = c.compression === "gzip"
-      ? source.pipeThrough(await gzipStream(level))
+      ? source.pipeThrough(gzipParallel({ level }))
       : source.pipeThrough(processStream("zstd", ["-c", "-q", `-${level}`]));
     const { digest, size } = await this.content.writeStream(body);
     const out: LayerBlob = {
