@@ -10,8 +10,11 @@ export interface DispatchContext {
   graph: VertexList;
   /** The LocalVertex of the main build context (created on first use, so unused contexts are never read). */
   contextVertex(): VertexId;
-  /** The vertex a `--from` names: an earlier stage (name or index), a named build context, or an image. */
-  resolveFrom(name: string, state: StageState, line: number): Promise<VertexId>;
+  /**
+   * The vertex a `--from` (`what` "copy") or mount `from=` ("mount") names: an earlier stage (name or index), a
+   * named build context, or an image.
+   */
+  resolveFrom(name: string, state: StageState, line: number, what?: "copy" | "mount"): Promise<VertexId>;
   /** The value a stage-level ARG takes: --build-arg, else its default, else the global ARG's value. */
   argValue(decl: ArgDecl, defaultValue: string | undefined): string | undefined;
   /** `KEY=value` of proxy build args, given to RUN without being declared and never recorded in history. */

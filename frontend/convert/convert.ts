@@ -63,6 +63,8 @@ class Converter implements DispatchContext {
   #named = new Map<string, VertexId>();
   #images = new Map<string, { vertex: VertexId; config: ImageConfig }>();
   #states = new Map<number, Promise<StageState>>();
+  /** Stage → stages it uses (FROM, --from, mount from=), to refuse cycles before awaiting one. */
+  #deps = new Map<number, Set<number>>();
 
   constructor(opts: ConvertOptions, spec: DockerfileSpec) {
     this.#opts = opts;
@@ -149,6 +151,46 @@ class Converter implements DispatchContext {
     return p;
   }
 
+  /** Stage `to` (an earlier one, or FROM's base) as used by stage `from`, recorded for loop checks. */
+  #use(from: number, to: number, line: number): Promise<StageState> {
+    this.#refuseLoop(from, to, line);
+    let set = this.#deps.get(from);
+    if (!set) this.#deps.set(from, set = new Set());
+    set.add(to);
+    return this.#stage(to);
+  }
+
+  /**
+   * BuildKit's "circular dependency detected on stage: NAME" when `from` using `to` closes a loop (NAME the first
+   * stage of the loop, `stage-N` when unnamed).
+   */
+  #refuseLoop(from: number, to: number, line: number): void {
+    const path = this.#pathFrom(to, from, new Set());
+    if (path) {
+      throw new DockerfileError(
+        this.file,
+        line,
+        `circular dependency detected on stage: ${this.#stageName(Math.min(from, ...path))}`,
+      );
+    }
+  }
+
+  #stageName(i: number): string {
+    return this.#spec.stages[i].from.name ?? `stage-${i}`;
+  }
+
+  /** The stages on a dependency path from `a` to `b` (inclusive), if there is one. */
+  #pathFrom(a: number, b: number, seen: Set<number>): number[] | undefined {
+    if (a === b) return [a];
+    if (seen.has(a)) return undefined;
+    seen.add(a);
+    for (const next of this.#deps.get(a) ?? []) {
+      const rest = this.#pathFrom(next, b, seen);
+      if (rest) return [a, ...rest];
+    }
+    return undefined;
+  }
+
   #stageIndexByName(name: string): number | undefined {
     const i = this.#spec.stages.findIndex((s) => s.name === name.toLowerCase());
     return i < 0 ? undefined : i;
@@ -182,7 +224,7 @@ class Converter implements DispatchContext {
     const base = this.#stageIndexByName(name);
     let state: StageState;
     if (base !== undefined && base < i) {
-      const parent = await this.#stage(base);
+      const parent = await this.#use(i, base, line);
       state = {
         spec,
         root: parent.root,
@@ -294,27 +336,30 @@ class Converter implements DispatchContext {
     return this.#context;
   }
 
-  async resolveFrom(name: string, state: StageState, line: number): Promise<VertexId> {
+  async resolveFrom(name: string, state: StageState, line: number, what: "copy" | "mount" = "copy"): Promise<VertexId> {
     const current = state.spec.index;
     const stages = this.#spec.stages;
     const fail = (msg: string): never => {
       throw new DockerfileError(this.file, line, msg);
     };
-    if (/^\d+$/.test(name)) {
-      const n = parseInt(name, 10);
-      if (n >= current) fail(`invalid --from=${name}: refers to the current or a later build stage`);
-      return (await this.#stage(n)).root;
+    const idx = /^\d+$/.test(name) ? parseInt(name, 10) : this.#stageIndexByName(name);
+    if (idx !== undefined && idx >= stages.length) {
+      fail(`invalid --from=${name}: there is no stage ${idx} (the Dockerfile has ${stages.length})`);
     }
-    const idx = this.#stageIndexByName(name);
-    if (idx === current) fail(`circular dependency: stage "${name}" refers to itself with --from`);
-    if (idx !== undefined && idx > current) {
-      fail(
-        `--from=${name}: stage "${name}" is defined later (line ${
-          stages[idx].from.location.startLine
-        }); only earlier stages can be used`,
-      );
+    if (idx !== undefined) {
+      if (idx >= current) {
+        // BuildKit checks loops first, then refuses any stage not dispatched yet (v0.13 on; 0.8 silently used
+        // the later stage's base).
+        this.#refuseLoop(current, idx, line);
+        const verb = what === "mount" ? "mount" : "copy";
+        fail(
+          `cannot ${verb} from stage "${name}", it needs to be defined before current stage "${
+            this.#stageName(current)
+          }"`,
+        );
+      }
+      return (await this.#use(current, idx, line)).root;
     }
-    if (idx !== undefined) return (await this.#stage(idx)).root;
     if (this.#opts.buildContexts?.[name] === undefined && !isImageReference(name)) {
       const names = stages.slice(0, current).flatMap((s) => (s.from.name ? [s.from.name] : []));
       const hint = suggest(name, names);

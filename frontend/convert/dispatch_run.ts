@@ -61,11 +61,13 @@ export async function dispatchRun(ctx: DispatchContext, state: StageState, inst:
   for (const raw of inst.mounts) {
     const spec = parseMount(expandWord(ctx, raw, env, line), { file: ctx.file, line });
     if (spec.type === "bind") {
-      const from = spec.from !== undefined ? await ctx.resolveFrom(spec.from, state, line) : ctx.contextVertex();
+      const from = spec.from !== undefined
+        ? await ctx.resolveFrom(spec.from, state, line, "mount")
+        : ctx.contextVertex();
       mounts.push({ ...spec, from });
     } else if (spec.type === "cache") {
       const { from: name, ...rest } = spec;
-      mounts.push(name !== undefined ? { ...rest, from: await ctx.resolveFrom(name, state, line) } : rest);
+      mounts.push(name !== undefined ? { ...rest, from: await ctx.resolveFrom(name, state, line, "mount") } : rest);
     } else {
       mounts.push(spec);
     }

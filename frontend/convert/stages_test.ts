@@ -51,16 +51,33 @@ Deno.test("a stage built FROM another does not change it", async () => {
   assertEquals(Object.keys(graph.stages[2].image.labels), []);
 });
 
-Deno.test("forward, self and out-of-range references are errors naming the line", async () => {
+Deno.test("loops, later stages and out-of-range references are errors naming the line", async () => {
   const cases: [string, number, string][] = [
+    // Current BuildKit (v0.13 on; dockerd 20.10 silently read the later stage's base instead).
+    [
+      "FROM busybox AS a\nCOPY --from=b / /\nFROM busybox AS b\nFROM a\n",
+      2,
+      'cannot copy from stage "b", it needs to be defined before current stage "a"',
+    ],
+    [
+      "FROM busybox AS first\nCOPY --from=1 / /\nFROM busybox\nFROM first\n",
+      2,
+      'cannot copy from stage "1", it needs to be defined before current stage "first"',
+    ],
+    [
+      "FROM busybox AS a\nRUN --mount=from=b,target=/m true\nFROM busybox AS b\nFROM a\n",
+      2,
+      'cannot mount from stage "b"',
+    ],
+    // BuildKit's wording (dockerd 20.10 and current): the first stage of the loop, `stage-N` when unnamed.
     [
       "FROM busybox AS a\nCOPY --from=b / /\nFROM busybox AS b\nCOPY --from=a / /\n",
       2,
-      'stage "b" is defined later (line 3)',
+      "circular dependency detected on stage: a",
     ],
     ["FROM later AS a\nFROM busybox AS later\nCOPY --from=a / /\n", 1, 'stage "later" is defined later (line 2)'],
-    ["FROM busybox AS a\nRUN true\nCOPY --from=a / /x\n", 3, 'circular dependency: stage "a" refers to itself'],
-    ["FROM busybox\nCOPY --from=0 / /x\n", 2, "invalid --from=0: refers to the current or a later build stage"],
+    ["FROM busybox AS a\nRUN true\nCOPY --from=a / /x\n", 3, "circular dependency detected on stage: a"],
+    ["FROM busybox\nCOPY --from=0 / /x\n", 2, "circular dependency detected on stage: stage-0"],
     ["FROM busybox\nCOPY --from=5 / /x\n", 2, "invalid --from=5"],
     ["FROM busybox AS build\nFROM busybox\nCOPY --from=Bad_Name! / /x\n", 3, "--from=Bad_Name!: no such stage"],
     ["FROM busybox AS build\nFROM busybox\nCOPY --from=BUILDD / /x\n", 3, "did you mean build?"],
