@@ -83,7 +83,7 @@ for c in "${cases[@]}"; do
     if [ "$brc" = 0 ] || [ "$trc" = 0 ]; then
       echo "DIFF $c: exit buildkit=$brc tsbuild=$trc"; failed=1
     else
-      echo "SAME? $c (both failed; compare messages)"
+      echo "SAME? $c (both failed: exit buildkit=$brc tsbuild=$trc; compare messages)"
     fi
     printf '  buildkit: %s\n  tsbuild:  %s\n' "$bmsg" "$tmsg"
     continue
