@@ -1,10 +1,11 @@
 import { lchown, lutimes, sha256 } from "./node.ts";
 import { basename, dirname, join } from "./path.ts";
-import tar from "tar-stream";
+import type tar from "tar-stream";
 import { LayerApplyError } from "./errors.ts";
 import { run } from "./mount.ts";
 import { cleanEntryName, resolveInRoot } from "./safe_path.ts";
 import { encodeXattrDump, type XattrSet } from "./xattr.ts";
+import { paxExtract, rawPax } from "./tar_pax.ts";
 
 /** What applying one layer did. */
 export interface ApplyResult {
@@ -34,7 +35,7 @@ export async function applyLayer(
   const warn = onceWarner(opts.warn ?? ((m) => console.warn(m)));
   const label = opts.label ?? "layer";
   const hash = sha256();
-  const extract = tar.extract();
+  const extract = paxExtract();
   const reader = tarStream.getReader();
   const pump = (async () => {
     try {
@@ -205,12 +206,9 @@ async function setMetadata(path: string, h: tar.Header, st: EntryState): Promise
   const mtime = h.mtime ?? new Date(0);
   if (h.type === "directory") st.dirTimes.push({ path, mtime });
   else await lutimes(path, mtime, mtime);
-  const pax = (h.pax ?? {}) as Record<string, string>;
   const attrs: Record<string, Uint8Array> = {};
-  for (const [k, v] of Object.entries(pax)) {
-    // tar-stream hands PAX values over as UTF-8 text, so that is what goes back to bytes.
-    if (k.startsWith("SCHILY.xattr.")) attrs[k.slice(13)] = new TextEncoder().encode(v);
-  }
+  // The records as bytes: a value that is not UTF-8 (security.capability) must reach the file unchanged.
+  for (const [k, v] of rawPax(h)) if (k.startsWith("SCHILY.xattr.") && k.length > 13) attrs[k.slice(13)] = v;
   if (Object.keys(attrs).length > 0) st.xattrs.push({ path, attrs });
 }
 

@@ -1,6 +1,7 @@
 import { join } from "./path.ts";
-import tar from "tar-stream";
+import type tar from "tar-stream";
 import { Buffer } from "node:buffer";
+import { type PaxHeader, paxPack, RAW_PAX, type RawPax } from "./tar_pax.ts";
 
 /** One entry of a layer diff, in the order it goes into the tar. */
 export interface Change {
@@ -145,7 +146,7 @@ export function layerTar(
   changes: AsyncIterable<Change>,
   opts: LayerTarOptions = {},
 ): { stream: ReadableStream<Uint8Array>; entries: Promise<number> } {
-  const pack = tar.pack();
+  const pack = paxPack();
   const queue = new EntryQueue(pack);
   let count = 0;
   const links = new Map<string, string>();
@@ -163,7 +164,7 @@ export function layerTar(
           continue;
         }
         const info = c.info!;
-        const header: tar.Header = {
+        const header: PaxHeader = {
           name: c.rel,
           type: "file",
           size: 0,
@@ -177,14 +178,13 @@ export function layerTar(
           devmajor: 0,
           devminor: 0,
         };
-        const pax: Record<string, string> = {};
-        for (const [k, v] of Object.entries(opts.xattrs?.get(c.abs!) ?? {})) {
-          if (OVERLAY_XATTR.test(k)) continue;
-          try {
-            pax[`SCHILY.xattr.${k}`] = new TextDecoder("utf-8", { fatal: true }).decode(v);
-          } catch { /* tar-stream can only carry UTF-8 PAX values; a binary attribute is left out */ }
-        }
-        if (Object.keys(pax).length > 0) header.pax = pax;
+        // Values as bytes (security.capability is a binary struct), keys sorted as Go's archive/tar writes them,
+        // so the layer does not depend on the order the filesystem lists attributes in.
+        const xattrs: RawPax = Object.entries(opts.xattrs?.get(c.abs!) ?? {})
+          .filter(([k]) => !OVERLAY_XATTR.test(k))
+          .sort(([a], [b]) => byName(a, b))
+          .map(([k, v]) => [`SCHILY.xattr.${k}`, v]);
+        if (xattrs.length > 0) header[RAW_PAX] = xattrs;
         const id = `${info.dev}:${info.ino}`;
         if (info.isFile && (info.nlink ?? 1) > 1 && links.has(id)) {
           await queue.add({ ...header, type: "link", linkname: links.get(id)! });
@@ -289,7 +289,7 @@ class EntryQueue {
   #failure: Error | undefined;
   constructor(readonly pack: tar.Pack) {}
 
-  async add(header: Partial<tar.Header> & { name: string }, body?: Uint8Array): Promise<void> {
+  async add(header: PaxHeader, body?: Uint8Array): Promise<void> {
     while (this.#queued > QUEUE_HIGH && !this.#failure) await new Promise<void>((r) => this.#waiters.push(r));
     if (this.#failure) throw this.#failure;
     const size = 512 + (body?.byteLength ?? 0);
@@ -316,7 +316,7 @@ class EntryQueue {
   }
 }
 
-async function addFile(pack: tar.Pack, header: tar.Header, path: string): Promise<void> {
+async function addFile(pack: tar.Pack, header: PaxHeader, path: string): Promise<void> {
   const file = await Deno.open(path);
   let finish!: (err?: Error | null) => void;
   const done = new Promise<void>((res, rej) => (finish = (err) => (err ? rej(err) : res())));
