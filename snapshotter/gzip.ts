@@ -114,17 +114,10 @@ export function gzipParallel(opts: GzipParallelOptions = {}): TransformStream<Ui
     // The next block's dictionary must be copied now: the block's buffer moves to the worker.
     dictionary = last ? undefined : data.slice(filled - WINDOW);
     const index = dispatched++;
-    const start = index * blockSize;
+    const where = `block ${index} (input bytes ${index * blockSize}-${index * blockSize + filled})`;
     pool.deflate(data, dict, last).then(
       (r) => settle(index, r),
-      (e) =>
-        settle(
-          index,
-          undefined,
-          new GzipError(`gzip: block ${index} (input bytes ${start}-${start + filled}) failed: ${e?.message ?? e}`, {
-            cause: e,
-          }),
-        ),
+      (e) => settle(index, undefined, new GzipError(`gzip: ${where} failed: ${e?.message ?? e}`, { cause: e })),
     );
     block = undefined;
     filled = 0;
