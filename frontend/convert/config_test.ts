@@ -97,8 +97,15 @@ const TABLE: {
     check: ({ target }) => [target.image.healthcheck, createdBy(target)],
     want: [
       { Test: ["CMD-SHELL", "wget -q -O- http://localhost/"], Interval: 30e9, Timeout: 3e9, Retries: 3 },
-      [`HEALTHCHECK &{["CMD-SHELL" "wget -q -O- http://localhost/"] "30s" "3s" "0s" "0s" '\\x03'}`],
+      // dockerd 20.10's line: no StartInterval field.
+      [`HEALTHCHECK &{["CMD-SHELL" "wget -q -O- http://localhost/"] "30s" "3s" "0s" '\\x03'}`],
     ],
+  },
+  {
+    name: "HEALTHCHECK --start-interval (newer than dockerd 20.10) is printed as current BuildKit prints it",
+    body: "HEALTHCHECK --start-period=5s --start-interval=2s CMD true",
+    check: ({ target }) => createdBy(target),
+    want: [`HEALTHCHECK &{["CMD-SHELL" "true"] "0s" "0s" "5s" "2s" '\\x00'}`],
   },
   {
     name: "HEALTHCHECK NONE disables an inherited check",

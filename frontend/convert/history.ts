@@ -31,12 +31,17 @@ function goQuoteRune(n: number): string {
   return `'\\x${n.toString(16).padStart(2, "0")}'`;
 }
 
-/** `HEALTHCHECK &{["CMD-SHELL" "x"] "5s" "3s" "0s" "0s" '\x03'}` as BuildKit's `%q` of the health config prints. */
+/**
+ * `HEALTHCHECK &{["CMD-SHELL" "x"] "5s" "3s" "0s" '\x03'}` as BuildKit's `%v` of the health config prints it. The
+ * reference (dockerd 20.10's BuildKit) has no StartInterval field; it is printed (as current BuildKit does) only
+ * when --start-interval sets it, so that every Dockerfile 20.10 accepts gets 20.10's line.
+ */
 export function healthcheckHistory(h: HealthConfig): string {
   const d = (ns: number | undefined) => goQuote(formatGoDuration(ns ?? 0));
-  return `HEALTHCHECK &{${goQuoteList(h.Test ?? [])} ${d(h.Interval)} ${d(h.Timeout)} ${d(h.StartPeriod)} ${
-    d(h.StartInterval)
-  } ${goQuoteRune(h.Retries ?? 0)}}`;
+  const start = h.StartInterval ? ` ${d(h.StartInterval)}` : "";
+  return `HEALTHCHECK &{${goQuoteList(h.Test ?? [])} ${d(h.Interval)} ${d(h.Timeout)} ${d(h.StartPeriod)}${start} ${
+    goQuoteRune(h.Retries ?? 0)
+  }}`;
 }
 
 /**
