@@ -38,12 +38,27 @@ Deno.test("unset and empty ARGs differ: unset is absent from env, empty is KEY="
   assertEquals(target.image.env.includes("X=none:"), true, target.image.env.join(" "));
 });
 
-Deno.test("build args reach RUN but never the image config; ENV wins over an ARG of the same name", async () => {
-  const df = "FROM busybox\nARG A=1\nENV B=from-env\nARG B=from-arg\nRUN true\nENV C=$A$B\n";
+Deno.test("build args reach RUN but never the image config; an ARG after an ENV of the same name wins in RUN (BuildKit)", async () => {
+  // dockerd 20.10: `ENV B=from-env` then `ARG B=from-arg`: RUN and later expansions see from-arg, the config keeps
+  // from-env (the ARG sets the LLB state's env, ENV sets both).
+  const df = "FROM busybox\nARG A=1\nENV B=from-env\nARG B=from-arg\nRUN true\nENV C=$A$B\nARG B\nRUN true\n";
   const { graph, target } = await convert(df, { buildArgs: { A: "cli" } });
-  const env = execsOf(graph, target)[0].env;
-  assertEquals([env.includes("A=cli"), env.includes("B=from-env"), env.includes("B=from-arg")], [true, true, false]);
-  assertEquals(target.image.env, ["PATH=/bin", "B=from-env", "C=clifrom-env"]);
+  const [env, env2] = execsOf(graph, target).map((e) => e.env);
+  assertEquals([env.includes("A=cli"), env.includes("B=from-arg"), env.includes("B=from-env")], [true, true, false]);
+  assertEquals(env2.includes("B=from-arg"), true, "a bare redeclaration keeps the value");
+  assertEquals(target.image.env, ["PATH=/bin", "B=from-env", "C=clifrom-arg"]);
+  // An ENV after the ARG wins again.
+  const later = await convert("FROM busybox\nARG B=from-arg\nENV B=from-env\nRUN true\n");
+  assertEquals(execsOf(later.graph, later.target)[0].env.includes("B=from-env"), true);
+});
+
+Deno.test("a stage built FROM another stage sees that stage's ARG values, though not in its RUN history line", async () => {
+  // dockerd 20.10: `FROM parent` + `RUN echo $LEAK` printed the parent's ARG value; `ENV X=${LEAK:-unset}` too.
+  const df = "FROM busybox AS parent\nARG LEAK=p\nFROM parent\nRUN echo $LEAK\nENV X=${LEAK:-unset}\n";
+  const { graph, target } = await convert(df);
+  assertEquals(execsOf(graph, target).at(-1)!.env.includes("LEAK=p"), true);
+  assertEquals(target.image.env.includes("X=p"), true);
+  assertEquals(createdBy(target).at(-2), "RUN /bin/sh -c echo $LEAK # buildkit");
 });
 
 Deno.test("automatic platform ARGs: global in FROM, redeclared in a stage", async () => {

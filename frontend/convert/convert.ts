@@ -232,6 +232,8 @@ class Converter implements DispatchContext {
         history: [...parent.history],
         args: [],
         cmdSet: false,
+        // BuildKit starts the child from the parent's LLB state, ARG values included.
+        stateEnv: [...parent.stateEnv],
       };
     } else if (base !== undefined && base > i) {
       return fail(
@@ -241,14 +243,8 @@ class Converter implements DispatchContext {
       );
     } else {
       const source = await this.#source(name, platform, line, true);
-      state = {
-        spec,
-        root: source.vertex,
-        image: stageImageFrom(source.config, platform),
-        history: [],
-        args: [],
-        cmdSet: false,
-      };
+      const image = stageImageFrom(source.config, platform);
+      state = { spec, root: source.vertex, image, history: [], args: [], cmdSet: false, stateEnv: [...image.env] };
     }
     if (state.image.onBuild.length > 0) {
       const triggers = state.image.onBuild;

@@ -59,6 +59,7 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
         const key = expand(p.key);
         const value = expand(p.value);
         setEnv(img.env, key, value);
+        setEnv(state.stateEnv, key, value);
         parts.push(`${key}=${value}`);
       }
       return commit(state, `ENV ${parts.join(" ")}`);
@@ -82,6 +83,7 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
         // A redeclared ARG is listed again (BuildKit appends to the stage's build args, and RUN's history line
         // shows every entry); a redeclaration without a value keeps the value it had.
         state.args.push(value === undefined ? { key: decl.key } : { key: decl.key, value });
+        if (value !== undefined) setEnv(state.stateEnv, decl.key, value);
         parts.push(dflt === undefined ? decl.key : `${decl.key}=${dflt}`);
       }
       return commit(state, `ARG ${parts.join(" ")}`);

@@ -2,22 +2,17 @@
 import type { ExecMount, ExecVertex } from "../../graph/mod.ts";
 import { parseMount, type RunInstruction } from "../instructions/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
-import { argValues, DEFAULT_PATH, expansionEnv, splitEnv, type StageState } from "./state.ts";
+import { DEFAULT_PATH, expansionEnv, splitEnv, type StageState } from "./state.ts";
 import { commit, shellOf } from "./dispatch.ts";
 import { runCommandString } from "./history.ts";
 
 /** Matches a whole shell-form command that is only a heredoc redirect (`<<EOF`, `<<-"EOF"`). */
 const BARE_HEREDOC = /^<<-?\s*(["']?)([^\s"']+)\1\s*$/;
 
-/** The environment a RUN sees: the image's ENV, set ARGs not shadowed by ENV, proxy args, and a PATH. */
+/** The environment a RUN sees: the LLB state's (ENV and set ARGs, latest first-set order), proxy args, a PATH. */
 function execEnv(ctx: DispatchContext, state: StageState): string[] {
-  const env = [...state.image.env];
+  const env = [...state.stateEnv];
   const keys = new Set(env.map((e) => splitEnv(e)[0]));
-  for (const [k, v] of Object.entries(argValues(state))) {
-    if (keys.has(k)) continue;
-    env.push(`${k}=${v}`);
-    keys.add(k);
-  }
   for (const p of ctx.proxyEnv()) {
     const k = splitEnv(p)[0];
     if (!keys.has(k)) env.push(p), keys.add(k);

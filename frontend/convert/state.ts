@@ -18,12 +18,19 @@ export interface StageState {
   image: StageImage;
   history: HistoryStep[];
   /**
-   * ARGs declared in this stage, in declaration order, a redeclared name listed again; a name's value is the last
-   * one set (see `argValues`).
+   * ARGs declared in this stage, in declaration order, a redeclared name listed again (RUN's history line lists
+   * them all); their values live in `stateEnv`.
    */
   args: StageArg[];
   /** Whether CMD was set in this stage (an ENTRYPOINT then keeps it, as Docker does). */
   cmdSet: boolean;
+  /**
+   * The environment of BuildKit's LLB state (`KEY=value`, in the order keys were first set): the base's ENV, then
+   * every ENV and every ARG that got a value, the latest assignment winning. RUN runs with it and instructions
+   * expand with it, so an ARG after an ENV of the same name wins there (not in the image config), and a stage
+   * built FROM another stage sees that stage's ARG values (dockerd 20.10 does both).
+   */
+  stateEnv: string[];
 }
 
 /** Splits `KEY=value` (a missing `=` means an empty value). */
@@ -39,23 +46,13 @@ export function setEnv(env: string[], key: string, value: string): void {
   else env.push(`${key}=${value}`);
 }
 
-/**
- * The variables instructions expand with: the stage's set ARGs, overridden by its ENV (Docker: "ENV always
- * overrides an ARG of the same name").
- */
+/** The variables instructions expand with: the LLB state's environment (see `StageState.stateEnv`). */
 export function expansionEnv(state: StageState): Record<string, string> {
-  const out = argValues(state);
-  for (const e of state.image.env) {
+  const out: Record<string, string> = {};
+  for (const e of state.stateEnv) {
     const [k, v] = splitEnv(e);
     out[k] = v;
   }
-  return out;
-}
-
-/** Each set ARG's value: the last declaration that set one (a bare redeclaration keeps the earlier value). */
-export function argValues(state: StageState): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const a of state.args) if (a.value !== undefined) out[a.key] = a.value;
   return out;
 }
 
