@@ -31,6 +31,7 @@ export {
   SnapshotError,
 } from "./errors.ts";
 export { ImageIndex, type ImageRecord } from "./image_index.ts";
+export { GzipError, gzipParallel, type GzipParallelOptions } from "./gzip.ts";
 export {
   type Compression,
   compressLayers,
