@@ -7,6 +7,7 @@ import { ContextFilter, globToRegExp, hasGlob, resolveInRoot } from "../context/
 import { type ModeFn, parseChmod } from "./chmod.ts";
 import { applyCopy } from "./copy.ts";
 import { FileOpError } from "./errors.ts";
+import { UserNotFoundError } from "../executor/mod.ts";
 import { applyHttp } from "./http.ts";
 import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
 
@@ -75,20 +76,40 @@ function chmodOf(spec: string | undefined): ModeFn | null {
   return spec ? parseChmod(spec) : null;
 }
 
-/** `--chown=user[:group]`; a user without a group gets the gid equal to its uid, as Docker documents. */
+/**
+ * `--chown=user[:group]` (and WORKDIR's USER) resolved as BuildKit's file operations do (dockerd 20.10 and current,
+ * llbsolver/file readUser), which differs from what runc does for RUN: a numeric user is uid = gid = N; a named user
+ * takes its passwd uid and primary gid, and a name with no entry is 0:0, not an error; a group (name or number)
+ * then sets the gid, a group name with no entry keeping the user's.
+ */
 async function owner(chown: Chown | undefined, opts: FileOpOptions): Promise<Owner> {
   if (!chown) return { uid: 0, gid: 0 };
-  try {
-    if (chown.group !== undefined && chown.group !== "") {
-      const r = await opts.resolveUser(`${chown.user}:${chown.group}`);
-      return { uid: r.uid, gid: r.gid };
+  const numeric = (s: string) => /^\d+$/.test(s) ? Number(s) : undefined;
+  const lookup = async (spec: string): Promise<{ uid: number; gid: number } | undefined> => {
+    try {
+      return await opts.resolveUser(spec);
+    } catch (e) {
+      if (e instanceof UserNotFoundError) return undefined;
+      const shown = chown.group ? `${chown.user}:${chown.group}` : chown.user;
+      throw new FileOpError(`unable to convert --chown=${shown} to ids: ${(e as Error).message}`, { cause: e });
     }
-    const r = await opts.resolveUser(chown.user);
-    return { uid: r.uid, gid: r.uid };
-  } catch (e) {
-    const spec = chown.group ? `${chown.user}:${chown.group}` : chown.user;
-    throw new FileOpError(`unable to convert --chown=${spec} to ids: ${(e as Error).message}`, { cause: e });
+  };
+  const o: Owner = { uid: 0, gid: 0 };
+  const uid = numeric(chown.user);
+  if (uid !== undefined) o.uid = o.gid = uid;
+  else {
+    const u = await lookup(chown.user);
+    if (u) [o.uid, o.gid] = [u.uid, u.gid];
   }
+  if (chown.group !== undefined && chown.group !== "") {
+    const gid = numeric(chown.group);
+    if (gid !== undefined) o.gid = gid;
+    else {
+      const g = await lookup(`0:${chown.group}`);
+      if (g) o.gid = g.gid;
+    }
+  }
+  return o;
 }
 
 function mkdir(destRoot: string, a: Extract<FileAction, { action: "mkdir" }>, o: Owner): void {

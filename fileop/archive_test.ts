@@ -60,7 +60,7 @@ Deno.test("ADD extracts tar, gzip, bzip2 and xz archives detected by magic bytes
       const dest2 = await destRootfs();
       await apply(dest2, ctx, [copy([name], "/opt", { extractArchives: true, chown: { user: "app" } })]);
       const g = Deno.statSync(`${dest2}/opt/top/file.txt`);
-      assertEquals([g.uid, g.gid], [1234, 1234], "--chown overrides archive owners");
+      assertEquals([g.uid, g.gid], [1234, 4321], "--chown (a user: its primary group) overrides archive owners");
 
       // --chmod is not applied to what an archive holds (BuildKit, dockerd 20.10 and current: only --chown is
       // passed to the unpack since v0.23).

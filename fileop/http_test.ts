@@ -41,7 +41,7 @@ Deno.test("ADD <url>: named from the URL, 0600, Last-Modified mtime, checksum ve
     assertEquals(st.mtime!.toUTCString(), LAST_MODIFIED);
     assertEquals(await Deno.readTextFile(`${dest}/dl/tool.tar.gz`), BODY);
     const named = Deno.statSync(`${dest}/opt/named-by-dest`);
-    assertEquals([named.uid, named.gid, named.mode! & 0o7777], [1234, 1234, 0o755]);
+    assertEquals([named.uid, named.gid, named.mode! & 0o7777], [1234, 4321, 0o755]);
 
     const bad = `sha256:${"0".repeat(64)}`;
     const e = await assertRejects(
