@@ -6,7 +6,9 @@
  * - a redeclared ARG is listed again in RUN's history line (`|3 V=2 W=w V=2`);
  * - COPY of a dir's contents makes the destination 0755 and --chown owned, whatever the source dir's mode;
  * - `COPY ../x` is cleaned from the context root, several sources to a path without `/` leave the last one;
- * - a missing source says `"/missing.txt": not found`.
+ * - a missing source says `"/missing.txt": not found`;
+ * - --chown/WORKDIR owners resolve as BuildKit's file operations (primary group; unknown names 0:0, no error);
+ * - an ARG after an ENV of the same name wins in RUN; a child stage sees its parent stage's ARG values.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
@@ -139,6 +141,57 @@ ONBUILD ENV FROM_TRIGGER=yes
         "RUN /bin/sh -c cat /triggered # buildkit",
       ]);
       assert(ccfg.config.Env.includes("FROM_TRIGGER=yes"));
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+      await removeAll(out);
+    }
+  });
+
+  Deno.test(`parity: owners and environments as dockerd 20.10 resolved them (${as})`, async () => {
+    const ctx = await makeContext({
+      "Dockerfile": `ARG BASE
+FROM \${BASE} AS parent
+ARG LEAK=from-parent
+RUN echo "app:x:1500:1600::/home/app:/bin/sh" >> /etc/passwd && echo "grp:x:1700:" >> /etc/group
+
+FROM parent
+ENV B=from-env
+ARG B=from-arg
+COPY --chown=app f /named-user-only
+COPY --chown=app:grp f /named-both
+COPY --chown=ghost f /unknown-user
+COPY --chown=app:ghostgrp f /unknown-group
+USER ghost
+WORKDIR /ghost-workdir
+USER root
+RUN echo "$B $LEAK" > /env.txt
+`,
+      "f": "f\n",
+    });
+    const store = await makeStore(owner);
+    const out = await makeStore(owner);
+    try {
+      const r = await runTsbuild([
+        "build",
+        "--root",
+        store,
+        "--build-arg",
+        `BASE=${base}`,
+        "--output",
+        `type=oci,dest=${out}/layout,tar=false`,
+        "--output",
+        `type=local,dest=${out}/rootfs`,
+        ctx,
+      ], { as });
+      assertEquals(r.code, 0, r.stderr);
+      const layers = await layerEntries(`${out}/layout`);
+      const find = (p: string) => layers.map((m) => m.get(p)).filter(Boolean).at(-1)?.split(" ")[1];
+      assertEquals(
+        ["named-user-only", "named-both", "unknown-user", "unknown-group", "ghost-workdir"].map(find),
+        ["1500/1600", "1500/1700", "0/0", "1500/1600", "0/0"],
+      );
+      assertEquals(await Deno.readTextFile(`${out}/rootfs/env.txt`), "from-arg from-parent\n");
     } finally {
       await removeAll(ctx);
       await removeAll(store);
