@@ -21,8 +21,8 @@ def tree(data):
     out = {}
     with tarfile.open(fileobj=io.BytesIO(data)) as lt:
         for m in lt:
-            name = m.name.lstrip("./").rstrip("/") if m.name not in (".", "./") else "."
-            if m.name.startswith("./"): name = m.name[2:].rstrip("/")
+            name = m.name[2:] if m.name.startswith("./") else m.name.lstrip("/")
+            name = name.rstrip("/") or "."
             h = ""
             if m.isreg():
                 h = hashlib.sha256(lt.extractfile(m).read()).hexdigest()[:12]
