@@ -42,14 +42,16 @@ export async function dispatchRun(ctx: DispatchContext, state: StageState, inst:
         location: inst.location,
       });
       mounts.push({ type: "bind", target: "/dev/pipes", from: script, source: "/", readonly: true });
-      args = [`/dev/pipes/${only.name}`];
+      // BuildKit still puts the shell in front (`/bin/sh -c /dev/pipes/EOF`), which also shows in the history.
+      args = [...shellOf(state), `/dev/pipes/${only.name}`];
     } else if (only) {
       // `RUN <<EOF` alone: the body is the script.
       args = [...shellOf(state), only.content];
     } else {
       // A command reading heredocs (`cat <<A >f`): the shell handles them itself, given the bodies inline.
       let text = cmd;
-      for (const h of inst.heredocs) text += `\n${h.content}${h.content.endsWith("\n") ? "" : "\n"}${h.name}`;
+      // Exactly as BuildKit reconstitutes it: newline, body, terminator.
+      for (const h of inst.heredocs) text += `\n${h.content}${h.name}`;
       args = [...shellOf(state), text];
     }
   }

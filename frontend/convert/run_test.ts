@@ -68,7 +68,9 @@ Deno.test("RUN heredocs: bare script, script with shebang, and a command reading
 
   const { graph, target } = await convert("FROM busybox\nRUN <<EOF\n#!/usr/bin/env python3\nprint(1)\nEOF\n");
   const shebang = execsOf(graph, target)[0];
-  assertEquals(shebang.args, ["/dev/pipes/EOF"]);
+  // BuildKit: withShell is applied after the heredoc is turned into a script, so the shell runs the script.
+  assertEquals(shebang.args, ["/bin/sh", "-c", "/dev/pipes/EOF"]);
+  assertEquals(createdBy(target).at(-1), "RUN /bin/sh -c /dev/pipes/EOF # buildkit");
   const mount = shebang.mounts[0];
   assertEquals(mount.type === "bind" && [mount.target, mount.readonly], ["/dev/pipes", true]);
   const script = graph.vertices[mount.type === "bind" ? mount.from! : -1] as FileVertex;
