@@ -64,7 +64,8 @@ for c in "${cases[@]}"; do
   # A fixed mtime on everything in the context shows where a tool keeps context mtimes.
   find "$ctx" -exec touch -h -d '2020-01-02 03:04:05 UTC' {} +
   args=(--build-arg "BASE=$base" --build-arg "URL=$url")
-  [ -f "$src/args" ] && while IFS= read -r a; do [ -n "$a" ] && args+=("$a"); done <"$src/args"
+  # @CTX@ in an args line is the copied context's path (for --secret src=..., -f ...).
+  [ -f "$src/args" ] && while IFS= read -r a; do [ -n "$a" ] && args+=("${a//@CTX@/$ctx}"); done <"$src/args"
   out=$work/out/$c && mkdir -p "$out"
   bargs=("${args[@]}") targs=("${args[@]}")
   if [ -f "$src/Dockerfile.pre" ]; then
