@@ -43,9 +43,12 @@ export class RunFailedError extends TsbuildError {
 /** Any other step failure, wrapped with the step's location. */
 export class StepFailedError extends TsbuildError {
   constructor(readonly location: SourceLocation | undefined, cause: unknown, source?: string) {
-    const msg = cause instanceof Error ? cause.message : String(cause);
+    const word = location?.text.split(/\s/)[0];
+    let msg = cause instanceof Error ? cause.message : String(cause);
+    // File operations already say "COPY failed: ..."; once is enough.
+    if (word && msg.startsWith(`${word} failed: `)) msg = msg.slice(word.length + 9);
     const where = location ? `${location.file}:${location.startLine}: ` : "";
-    super([excerpt(location, source), `${where}${location ? location.text.split(/\s/)[0] + " failed: " : ""}${msg}`].filter(Boolean).join("\n"), { cause });
+    super([excerpt(location, source), `${where}${word ? word + " failed: " : ""}${msg}`].filter(Boolean).join("\n"), { cause });
   }
 }
 

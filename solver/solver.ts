@@ -12,6 +12,7 @@ import { runExec } from "./op_exec.ts";
 import { runFileOp } from "./op_file.ts";
 import { stepNames } from "./step_names.ts";
 import { TsbuildError } from "../errors.ts";
+import { FileOpError } from "../fileop/mod.ts";
 import type { SshAgentServer } from "../ssh/mod.ts";
 
 /** A filesystem state: the full layer chain, and whether the step that made it added nothing. */
@@ -230,7 +231,8 @@ export class Solver {
         const cancelled = this.#abort.signal.aborted && this.#firstError !== undefined;
         const message = e instanceof Error ? e.message.split("\n").at(-1)! : String(e);
         this.#deps.progress.emit({ type: "step.error", id: stepId, time: performance.now(), message: cancelled ? "cancelled" : message });
-        if (e instanceof TsbuildError) throw e;
+        // A COPY/ADD that fails gets the Dockerfile excerpt a failed RUN gets; other typed errors carry their own.
+        if (e instanceof TsbuildError && !(e instanceof FileOpError)) throw e;
         throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
       }
     });
