@@ -52,30 +52,40 @@ const isOpaque = (x: Record<string, Uint8Array> | undefined) =>
 
 /**
  * Changes recorded in an overlay upper dir, read directly: a char 0/0 device is a deleted path (`.wh.<name>`), a
- * directory marked opaque gets `.wh..wh..opq`. fuse-overlayfs's own `.wh.` files pass through unchanged.
+ * directory marked opaque gets `.wh..wh..opq`. fuse-overlayfs's own `.wh.` files pass through unchanged. A directory
+ * that is not a change of its own still goes into the layer just before the first change below it, as containerd's
+ * ChangeWriter (BuildKit's differ) writes every parent of a change.
  */
 export async function* overlayChanges(
   upper: string,
   xattrs: Map<string, Record<string, Uint8Array>>,
   rel = "",
   lowers: string[] = [],
+  parents: Change[] = [],
 ): AsyncGenerator<Change> {
   const dir = rel ? join(upper, rel) : upper;
   for await (const [name, abs, info] of lstatAll(dir, await sortedNames(dir))) {
     const childRel = rel ? `${rel}/${name}` : name;
     if (info.isCharDevice && info.rdev === 0) {
+      yield* parents.splice(0);
       yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
       continue;
     }
     const opaque = info.isDirectory && isOpaque(xattrs.get(abs));
+    const entry: Change = { rel: childRel, kind: "add", abs, info };
     // A directory overlay merely copied up (a RUN created and removed a mount stub in it, or wrote a file below
-    // it) is not a change of its own when its metadata equals what the lowers show: containerd skips it too.
+    // it) is not a change of its own when its metadata equals what the lowers show: it waits for one below it.
     if (opaque || !info.isDirectory || !(await sameAsLowerDir(info, childRel, lowers))) {
-      yield { rel: childRel, kind: "add", abs, info };
+      yield* parents.splice(0);
+      yield entry;
+    } else {
+      parents.push(entry);
     }
     if (info.isDirectory) {
       if (opaque) yield { rel: `${childRel}/.wh..wh..opq`, kind: "whiteout" };
-      yield* overlayChanges(upper, xattrs, childRel, lowers);
+      yield* overlayChanges(upper, xattrs, childRel, lowers, parents);
+      // Nothing below it changed: it stays out, and so do its own unchanged parents unless a sibling has a change.
+      if (parents.at(-1) === entry) parents.pop();
     }
   }
 }
@@ -105,9 +115,14 @@ async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPat
 /**
  * Changes between two full trees (the native snapshotter): a path only in `lower` becomes a whiteout, a path new or
  * different in `upper` (type, mode, owner, size, mtime, link target) an addition, with all of its subtree when it is
- * a directory replacing something else.
+ * a directory replacing something else; an unchanged directory goes in just before the first change below it.
  */
-export async function* treeChanges(lower: string | undefined, upper: string, rel = ""): AsyncGenerator<Change> {
+export async function* treeChanges(
+  lower: string | undefined,
+  upper: string,
+  rel = "",
+  parents: Change[] = [],
+): AsyncGenerator<Change> {
   const uDir = rel ? join(upper, rel) : upper;
   const lDir = lower === undefined ? undefined : rel ? join(lower, rel) : lower;
   const names = new Set(await sortedNames(uDir));
@@ -118,13 +133,20 @@ export async function* treeChanges(lower: string | undefined, upper: string, rel
     const u = await lstatOrUndefined(abs);
     const l = lDir ? await lstatOrUndefined(join(lDir, name)) : undefined;
     if (!u) {
+      yield* parents.splice(0);
       yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
       continue;
     }
     if (l && await sameEntry(u, l, abs, join(lDir!, name))) {
-      if (u.isDirectory) yield* treeChanges(lower, upper, childRel);
+      if (u.isDirectory) {
+        const entry: Change = { rel: childRel, kind: "add", abs, info: u };
+        parents.push(entry);
+        yield* treeChanges(lower, upper, childRel, parents);
+        if (parents.at(-1) === entry) parents.pop();
+      }
       continue;
     }
+    yield* parents.splice(0);
     yield { rel: childRel, kind: "add", abs, info: u };
     if (u.isDirectory) yield* treeChanges(l?.isDirectory ? lower : undefined, upper, childRel);
   }

@@ -148,6 +148,18 @@ for (const kind of order) {
       });
     }));
 
+  test("a change below unchanged dirs brings them into the layer first, as containerd's ChangeWriter writes parents", () =>
+    withStore(kind, async (store) => {
+      const base = await store.unpack([await addLayer(store, base1)]);
+      const a = await store.prepareMounted(base);
+      await Deno.writeTextFile(join(a.rootfs, "home/user/f"), "edited in place");
+      const c = await store.commit(a);
+      const entries = await readLayer(await store.content.readBytes(c.layer.digest));
+      assertEquals(entries.map((e) => e.name.replace(/\/$/, "")), ["home", "home/user", "home/user/f"]);
+      const user = entries[1];
+      assertEquals([user.mode, user.uid, user.gid], [0o700, 1000, 1000], "the parent as it is in the snapshot");
+    }));
+
   test("equal changes give byte-equal layers with sourceDateEpoch; no change gives an empty layer", () =>
     withStore(kind, async (store) => {
       const base = await store.unpack([await addLayer(store, base1)]);
