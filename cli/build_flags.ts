@@ -265,6 +265,11 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   if (v.push && !outputs.some((o) => o.type === "image")) outputs.push({ type: "image", push: true });
   if (outputs.length === 0) outputs.push({ type: "image", push: false });
   let platform: Platform | undefined;
+  if (v.platform?.includes(",")) {
+    throw new UsageError(
+      `--platform ${v.platform}: multi-platform builds are not supported yet; run one build per platform (with its own tag)`,
+    );
+  }
   if (v.platform) {
     try {
       platform = parsePlatform(v.platform);
