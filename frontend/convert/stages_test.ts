@@ -112,7 +112,7 @@ Deno.test("FROM --platform expands ARGs and sets the stage platform", async () =
     buildPlatform: { os: "linux", architecture: "riscv64" },
   });
   assertEquals(scratch.target.image.platform, { os: "linux", architecture: "riscv64" });
-  await assertRejects(() => convert("FROM --platform=linux busybox\n"), DockerfileError, "FROM --platform");
+  await assertRejects(() => convert("FROM --platform=linux/amd64,linux/arm64 busybox\n"), DockerfileError, "FROM --platform");
   await assertRejects(() => convert("ARG X\nFROM ${X}\n"), DockerfileError, "base name (${X}) should not be blank");
   await assertRejects(
     () => convert("ARG TAG=1\nFROM busybox:${TAGG}\n"),
