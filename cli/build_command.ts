@@ -3,6 +3,7 @@ import { createProgress } from "../progress/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { parseBuildFlags } from "./build_flags.ts";
 import { parseSshSpec } from "../ssh/spec.ts";
+import { stdinContext } from "./stdin_context.ts";
 
 /** Reads all of stdin (for `-f -`). */
 async function readStdin(): Promise<string> {
@@ -36,12 +37,13 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
   for (const c of flags.ignoredCache) {
     progress.emit({ type: "warn", message: `${c}: cache import/export is not supported yet; building with the local store's cache only`, time: performance.now() });
   }
+  const fromStdin = flags.context === "-" ? await stdinContext(flags.file) : undefined;
   const t0 = performance.now();
   try {
     const res = await build({
-      contextDir: flags.context,
-      dockerfilePath: flags.file,
-      dockerfileText: flags.file === "-" ? await readStdin() : undefined,
+      contextDir: fromStdin?.contextDir ?? flags.context,
+      dockerfilePath: fromStdin?.dockerfilePath ?? flags.file,
+      dockerfileText: fromStdin ? fromStdin.dockerfileText : flags.file === "-" ? await readStdin() : undefined,
       tags: flags.tags,
       outputs: flags.outputs,
       buildArgs: flags.buildArgs,
@@ -84,5 +86,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
   } catch (e) {
     progress.close();
     throw e;
+  } finally {
+    await fromStdin?.close();
   }
 }

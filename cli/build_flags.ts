@@ -42,7 +42,9 @@ export interface BuildFlags {
   ignoredCache: string[];
 }
 
-export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH
+export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH | -
+
+PATH is the build context; - reads a context tar (plain, gzip, bzip2, xz) or a lone Dockerfile from stdin.
 
 Build an image from a Dockerfile, rootless and without a daemon.
 
@@ -284,7 +286,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   const context = parsed.positionals[0];
   return {
     context,
-    file: v.file ?? join(context, "Dockerfile"),
+    file: v.file ?? (context === "-" ? "Dockerfile" : join(context, "Dockerfile")),
     tags: v.tag ?? [],
     outputs,
     buildArgs: kv(v["build-arg"] ?? [], "--build-arg", true),

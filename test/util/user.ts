@@ -22,7 +22,7 @@ export interface RunOptions {
   /** Defaults to a world-writable scratch dir both root and the user can use. */
   cwd?: string;
   env?: Record<string, string>;
-  stdin?: string;
+  stdin?: string | Uint8Array;
 }
 
 export interface RunResult {
@@ -174,7 +174,7 @@ export async function runTsbuild(args: string[], opts: RunOptions): Promise<RunR
   }).spawn();
   if (opts.stdin !== undefined) {
     const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode(opts.stdin));
+    await w.write(typeof opts.stdin === "string" ? new TextEncoder().encode(opts.stdin) : opts.stdin);
     await w.close();
   }
   const out = await child.output();
