@@ -10,7 +10,15 @@ import { hostPlatform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
 import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod.ts";
 import type { Stage } from "../graph/mod.ts";
-import { imageConfig, pushImage, type StepOutcome, storeImage, writeDockerArchive, writeLocalOutput, writeOciLayout } from "../exporter/mod.ts";
+import {
+  imageConfig,
+  pushImage,
+  type StepOutcome,
+  storeImage,
+  writeDockerArchive,
+  writeLocalOutput,
+  writeOciLayout,
+} from "../exporter/mod.ts";
 import type { SshAgentServer } from "../ssh/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
@@ -27,7 +35,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   try {
     if (!(await Deno.stat(contextDir)).isDirectory) throw new Error("not a directory");
   } catch (e) {
-    throw new TsbuildError(`unable to prepare context: path "${req.contextDir}" not found or not a directory (${(e as Error).message})`);
+    throw new TsbuildError(
+      `unable to prepare context: path "${req.contextDir}" not found or not a directory (${(e as Error).message})`,
+    );
   }
   const dockerfilePath = req.dockerfilePath === "-" ? "-" : resolve(req.dockerfilePath);
   let text = req.dockerfileText;
@@ -46,12 +56,20 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   // Held until this process exits: `prune` waits for it instead of deleting what this build uses.
   await leaseStore(req.storeRoot, false);
   const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
-  const registry = new RegistryClient({ insecureRegistries: req.insecureRegistries, mirrors: req.registryMirrors, caFile: req.registryCa });
+  const registry = new RegistryClient({
+    insecureRegistries: req.insecureRegistries,
+    mirrors: req.registryMirrors,
+    caFile: req.registryCa,
+  });
   const index = new ImageIndex(req.storeRoot);
   const images = new ImageSource(registry, layers.content, { index, pull: req.pull });
   const platform = req.platform ?? hostPlatform();
   const warn = (message: string, line?: number) =>
-    req.progress.emit({ type: "warn", message: line ? `${shownPath}:${line}: ${message}` : message, time: performance.now() });
+    req.progress.emit({
+      type: "warn",
+      message: line ? `${shownPath}:${line}: ${message}` : message,
+      time: performance.now(),
+    });
 
   for (const w of lintSecrets(parseDockerfile(text, { file: shownPath }).ast)) warn(w.message, w.line);
   const graph = await convertDockerfile({
@@ -75,7 +93,10 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
 
   const noCacheStages = new Set<number>();
   for (const s of graph.stages) {
-    if (req.noCache || req.noCacheFilter.includes(s.name ?? String(s.index)) || req.noCacheFilter.includes(String(s.index))) {
+    if (
+      req.noCache || req.noCacheFilter.includes(s.name ?? String(s.index)) ||
+      req.noCacheFilter.includes(String(s.index))
+    ) {
       noCacheStages.add(s.index);
     }
   }
@@ -114,7 +135,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
   const compression = req.compression ?? { compression: "gzip" };
   const leaves = req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
-  if (leaves) imageLayers = await compressLayers(new LayerCompressor(layers.content, req.storeRoot), imageLayers, compression);
+  if (leaves) {
+    imageLayers = await compressLayers(new LayerCompressor(layers.content, req.storeRoot), imageLayers, compression);
+  }
   const image = await storeImage(layers.content, config, imageLayers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
@@ -141,34 +164,81 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       case "oci":
       case "docker": {
         for (const l of imageLayers) await images.ensureBlob(l);
-        await Deno.mkdir(dirname(resolve(out.dest)), { recursive: true });
-        if (out.type === "oci") {
-          await writeOciLayout(resolve(out.dest), out.tar ? "tar" : "dir", layers.content, [{ desc: image.manifestDesc, refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined }]);
-        } else {
-          await writeDockerArchive(resolve(out.dest), layers.content, { manifest: image.manifest, config: image.configBytes, tags: req.tags.map((t) => parseReference(t).familiar()) });
+        if (out.dest === "-" && out.type === "oci" && !out.tar) {
+          throw new TsbuildError("--output type=oci,tar=false needs a directory as dest, not -");
         }
-        log(`exported ${out.type} to ${out.dest}`);
+        await viaStdout(req.storeRoot, out.dest, async (dest) => {
+          await Deno.mkdir(dirname(dest), { recursive: true });
+          if (out.type === "oci") {
+            await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
+              desc: image.manifestDesc,
+              refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
+            }]);
+          } else {
+            await writeDockerArchive(dest, layers.content, {
+              manifest: image.manifest,
+              config: image.configBytes,
+              tags: req.tags.map((t) => parseReference(t).familiar()),
+            });
+          }
+        });
+        log(`exported ${out.type} to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }
       case "local":
       case "tar": {
+        if (out.dest === "-" && out.type === "local") {
+          throw new TsbuildError(
+            "--output type=local needs a directory as dest; use type=tar,dest=- for a tar on stdout",
+          );
+        }
         for (const l of root.layers) await images.ensureBlob(l);
-        await writeLocalOutput(layers, root.layers, resolve(out.dest), out.type === "tar");
-        log(`exported filesystem to ${out.dest}`);
+        await viaStdout(
+          req.storeRoot,
+          out.dest,
+          (dest) => writeLocalOutput(layers, root.layers, dest, out.type === "tar"),
+        );
+        log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }
     }
   }
   if (req.iidFile) await writeOutputFile("--iidfile", req.iidFile, image.manifest.config.digest);
   if (req.metadataFile) {
-    await writeOutputFile("--metadata-file", req.metadataFile, JSON.stringify({
-      "containerimage.config.digest": image.manifest.config.digest,
-      "containerimage.digest": image.manifestDesc.digest,
-      "containerimage.descriptor": image.manifestDesc,
-      ...(req.tags.length ? { "image.name": req.tags.join(",") } : {}),
-    }, null, 2));
+    await writeOutputFile(
+      "--metadata-file",
+      req.metadataFile,
+      JSON.stringify(
+        {
+          "containerimage.config.digest": image.manifest.config.digest,
+          "containerimage.digest": image.manifestDesc.digest,
+          "containerimage.descriptor": image.manifestDesc,
+          ...(req.tags.length ? { "image.name": req.tags.join(",") } : {}),
+        },
+        null,
+        2,
+      ),
+    );
   }
   return { manifestDigest: image.manifestDesc.digest, configDigest: image.manifest.config.digest };
+}
+
+/**
+ * Runs `write` on `dest`, or for `-` on a temp file in the store that is then streamed to stdout (the writers
+ * rename temp files into place, which a pipe cannot take) and removed.
+ */
+async function viaStdout(storeRoot: string, dest: string, write: (path: string) => Promise<void>): Promise<void> {
+  if (dest !== "-") return await write(resolve(dest));
+  const dir = join(storeRoot, "tmp");
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = join(dir, `stdout-${crypto.randomUUID()}`);
+  try {
+    await write(tmp);
+    const f = await Deno.open(tmp);
+    await f.readable.pipeTo(Deno.stdout.writable, { preventClose: true });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
 }
 
 /** Writes a file the user asked for by flag, failing with the flag, path and cause. */
@@ -186,7 +256,9 @@ async function writeOutputFile(flag: string, path: string, text: string): Promis
 }
 
 /** Starts one agent per `--ssh` id in a private temp dir; `close()` stops them and removes the dir. */
-async function startSshAgents(req: BuildRequest): Promise<{ agents: Map<string, SshAgentServer>; close(): Promise<void> }> {
+async function startSshAgents(
+  req: BuildRequest,
+): Promise<{ agents: Map<string, SshAgentServer>; close(): Promise<void> }> {
   const agents = new Map<string, SshAgentServer>();
   if (!req.ssh?.length) return { agents, close: () => Promise.resolve() };
   // Short path under the temp dir: unix socket paths are limited to 108 bytes, store paths can be long.
@@ -229,6 +301,8 @@ async function squashStage(
   const { layer, empty } = await store.squash(lower, upper, { sourceDateEpoch: req.sourceDateEpoch });
   const layerSteps = stage.history.filter((h) => h.vertex !== undefined && outcomes.get(h.vertex)?.empty === false);
   layerSteps.slice(0, -1).forEach((h) => outcomes.set(h.vertex!, { ...outcomes.get(h.vertex!)!, empty: true }));
-  if (empty && layerSteps.length) outcomes.set(layerSteps.at(-1)!.vertex!, { ...outcomes.get(layerSteps.at(-1)!.vertex!)!, empty: true });
+  if (empty && layerSteps.length) {
+    outcomes.set(layerSteps.at(-1)!.vertex!, { ...outcomes.get(layerSteps.at(-1)!.vertex!)!, empty: true });
+  }
   return { layers: empty ? chain.slice(0, baseCount) : [...chain.slice(0, baseCount), layer] };
 }

@@ -81,7 +81,9 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       return 0;
     }
     write(`done in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${res.configDigest} (manifest ${res.manifestDigest})\n`);
-    if (flags.quiet) Deno.stdout.writeSync(enc.encode(`${res.configDigest}\n`));
+    // With an output on stdout, the image ID would end up inside its tar.
+    const stdoutTaken = flags.outputs.some((o) => "dest" in o && o.dest === "-");
+    if (flags.quiet && !stdoutTaken) Deno.stdout.writeSync(enc.encode(`${res.configDigest}\n`));
     return 0;
   } catch (e) {
     progress.close();

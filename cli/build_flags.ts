@@ -139,7 +139,7 @@ function mirrors(list: string[]): Record<string, string[]> {
 
 /** Parses one `--output` the way buildx does. */
 export function parseOutput(spec: string): OutputSpec {
-  if (!spec.includes("=")) return spec === "-" ? { type: "tar", dest: "/dev/stdout" } : { type: "local", dest: spec };
+  if (!spec.includes("=")) return spec === "-" ? { type: "tar", dest: "-" } : { type: "local", dest: spec };
   const f = csv(spec);
   const dest = f.dest ?? "";
   switch (f.type) {

@@ -1,6 +1,7 @@
 /**
  * `tsbuild build -` as `docker build -` reads stdin, as root and as an unprivileged user: a Dockerfile alone (an
- * empty context), or a context as a plain or gzipped tar with `-f` naming the Dockerfile inside it.
+ * empty context), or a context as a plain or gzipped tar with `-f` naming the Dockerfile inside it; and outputs
+ * written to stdout (`-o -`, `type=oci,dest=-`).
  */
 import { assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
@@ -62,6 +63,37 @@ for (const as of ["root", "user"] as const) {
       await removeAll(store);
       await removeAll(out);
       await removeAll(ctx);
+    }
+  });
+}
+
+for (const as of ["root", "user"] as const) {
+  Deno.test(`stdout: -o - is the filesystem as a tar, type=oci,dest=- an OCI archive skopeo reads (${as})`, async () => {
+    const owner = as === "user" ? user : undefined;
+    const ctx = await makeContext({ "Dockerfile": `FROM ${base}\nCOPY app.txt /app.txt\n`, "app.txt": "app\n" });
+    const store = await makeStore(owner);
+    const tmp = await Deno.makeTempDir();
+    try {
+      const fsTar = await runTsbuild(["build", "--root", store, "-q", "-o", "-", ctx], { as });
+      assertEquals(fsTar.code, 0, fsTar.stderr);
+      await Deno.writeFile(`${tmp}/fs.tar`, fsTar.stdoutBytes);
+      const list = await new Deno.Command("tar", { args: ["-tf", `${tmp}/fs.tar`], stdout: "piped" }).output();
+      assertStringIncludes(new TextDecoder().decode(list.stdout), "./app.txt");
+
+      const oci = await runTsbuild(["build", "--root", store, "-o", "type=oci,dest=-", ctx], { as });
+      assertEquals(oci.code, 0, oci.stderr);
+      await Deno.writeFile(`${tmp}/oci.tar`, oci.stdoutBytes);
+      const info = await new Deno.Command("skopeo", {
+        args: ["inspect", `oci-archive:${tmp}/oci.tar`],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(info.success, true, new TextDecoder().decode(info.stderr));
+      assertEquals(JSON.parse(new TextDecoder().decode(info.stdout)).Layers.length, 2);
+    } finally {
+      await removeAll(store);
+      await removeAll(ctx);
+      await removeAll(tmp);
     }
   });
 }

@@ -28,6 +28,8 @@ export interface RunOptions {
 export interface RunResult {
   code: number;
   stdout: string;
+  /** stdout as bytes, for outputs written there (`-o -`). */
+  stdoutBytes: Uint8Array;
   stderr: string;
 }
 
@@ -179,7 +181,7 @@ export async function runTsbuild(args: string[], opts: RunOptions): Promise<RunR
   }
   const out = await child.output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return { code: out.code, stdout: dec.decode(out.stdout), stdoutBytes: out.stdout, stderr: dec.decode(out.stderr) };
 }
 
 async function run(cmd: string, args: string[]): Promise<string> {
