@@ -64,7 +64,8 @@ export class RuncExecutor {
       const user = await resolveUser(req.rootfs, req.user);
       const cwd = req.cwd.startsWith("/") ? req.cwd : `/${req.cwd}`;
       await ensureCwd(req.rootfs, cwd, user);
-      const hostname = req.hostname ?? "tsbuild";
+      // BuildKit's name for every build container: scripts that print or resolve the hostname see what they would there.
+      const hostname = req.hostname ?? "buildkitsandbox";
       await Deno.writeTextFile(`${bundle}/hosts`, hostsFile(hostname, req.extraHosts));
       await Deno.writeTextFile(`${bundle}/resolv.conf`, await resolvConf());
       const spec = buildSpec({
