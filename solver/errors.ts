@@ -49,6 +49,7 @@ export class StepFailedError extends TsbuildError {
     if (word && msg.startsWith(`${word} failed: `)) msg = msg.slice(word.length + 9);
     const where = location ? `${location.file}:${location.startLine}: ` : "";
     super([excerpt(location, source), `${where}${word ? word + " failed: " : ""}${msg}`].filter(Boolean).join("\n"), { cause });
+    if (cause instanceof TsbuildError) this.exitCode = cause.exitCode;
   }
 }
 

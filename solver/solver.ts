@@ -5,14 +5,14 @@ import type { CacheMounts, ExtraHost, RuncExecutor } from "../executor/mod.ts";
 import { ContextHasher } from "../context/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import type { CachedLayer, CacheRecord, CacheStore } from "./cache_store.ts";
-import { BuildCancelledError, StepFailedError } from "./errors.ts";
+import { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";
+import { RunAbortedError } from "../executor/mod.ts";
 import type { ImageSource } from "./image_source.ts";
 import { Semaphore } from "./semaphore.ts";
 import { runExec } from "./op_exec.ts";
 import { runFileOp } from "./op_file.ts";
 import { stepNames } from "./step_names.ts";
 import { TsbuildError } from "../errors.ts";
-import { FileOpError } from "../fileop/mod.ts";
 import type { SshAgentServer } from "../ssh/mod.ts";
 
 /** A filesystem state: the full layer chain, and whether the step that made it added nothing. */
@@ -231,8 +231,13 @@ export class Solver {
         const cancelled = this.#abort.signal.aborted && this.#firstError !== undefined;
         const message = e instanceof Error ? e.message.split("\n").at(-1)! : String(e);
         this.#deps.progress.emit({ type: "step.error", id: stepId, time: performance.now(), message: cancelled ? "cancelled" : message });
-        // A COPY/ADD that fails gets the Dockerfile excerpt a failed RUN gets; other typed errors carry their own.
-        if (e instanceof TsbuildError && !(e instanceof FileOpError)) throw e;
+        // Every failure names its Dockerfile line with an excerpt, as a failed RUN does (an unknown USER, a
+        // missing required secret, a COPY source...); only cancellations and errors that already name it pass as
+        // they are.
+        if (
+          cancelled || e instanceof RunFailedError || e instanceof StepFailedError || e instanceof BuildCancelledError ||
+          e instanceof RunAbortedError
+        ) throw e;
         throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
       }
     });

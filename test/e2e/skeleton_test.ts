@@ -136,6 +136,7 @@ const badInputs: [string, Record<string, string>, string[], RegExp][] = [
   ["missing Dockerfile", { "x": "" }, [], /failed to read dockerfile/i],
   ["unknown instruction", { "Dockerfile": `FROM ${base}\nRUNN echo\n` }, [], /Dockerfile:2.*unknown instruction: RUNN.*did you mean RUN/is],
   ["COPY of a missing file", { "Dockerfile": `FROM ${base}\nCOPY nope.txt /\n` }, [], /Dockerfile:2\n-+\n[\s\S]*>>> COPY nope\.txt \/[\s\S]*Dockerfile:2: COPY failed: "\/nope\.txt": not found/],
+  ["RUN as an unknown USER", { "Dockerfile": `FROM ${base}\nUSER ghost\nRUN true\n` }, [], /Dockerfile:3: RUN failed: unable to find user ghost/],
   ["unreachable registry", { "Dockerfile": `FROM 127.0.0.1:1/nothing:latest\n` }, [], /127\.0\.0\.1:1/],
   ["unknown base image", { "Dockerfile": `FROM ${registry.host}/does/not-exist:1\n` }, [], /not-exist/],
 ];
