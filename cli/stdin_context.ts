@@ -44,7 +44,7 @@ export async function stdinContext(file: string): Promise<StdinContext> {
         size += r.value.length;
       }
     }
-    const first = concat(head);
+    const first = await bytesOf(head);
     const compression = MAGIC.find(([m]) => m.every((b, i) => first[i] === b))?.[1];
     const isTar = compression !== undefined || new TextDecoder().decode(first.subarray(257, 262)) === "ustar";
     if (!isTar) {
@@ -54,7 +54,7 @@ export async function stdinContext(file: string): Promise<StdinContext> {
         if (r.done) done = true;
         else rest.push(r.value);
       }
-      return { contextDir: dir, dockerfilePath: "-", dockerfileText: new TextDecoder().decode(concat(rest)), close };
+      return { contextDir: dir, dockerfilePath: "-", dockerfileText: new TextDecoder().decode(await bytesOf(rest)), close };
     }
     const tar = new Deno.Command("tar", {
       args: ["-x", ...(compression ? [compression] : []), "--no-same-owner", "-f", "-", "-C", dir],
@@ -83,12 +83,6 @@ export async function stdinContext(file: string): Promise<StdinContext> {
   }
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+async function bytesOf(chunks: Uint8Array[]): Promise<Uint8Array> {
+  return new Uint8Array(await new Blob(chunks as BlobPart[]).arrayBuffer());
 }
