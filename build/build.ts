@@ -12,6 +12,7 @@ import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod
 import type { Stage } from "../graph/mod.ts";
 import {
   imageConfig,
+  imageRecord,
   pushImage,
   type StepOutcome,
   storeImage,
@@ -136,21 +137,14 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   const compression = req.compression ?? { compression: "gzip" };
   const leaves = req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
   if (leaves) {
-    imageLayers = await compressLayers(new LayerCompressor(layers.content, req.storeRoot), imageLayers, compression);
+    imageLayers = await compressLayers(new LayerCompressor(layers.content), imageLayers, compression);
   }
   const image = await storeImage(layers.content, config, imageLayers, req.format);
   const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
   for (const tag of req.tags) {
-    await index.put({
-      name: parseReference(tag).toString(),
-      manifestDigest: image.manifestDesc.digest,
-      configDigest: image.manifest.config.digest,
-      mediaType: image.manifestDesc.mediaType,
-      size: image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0),
-      created: config.created ?? new Date().toISOString(),
-      ...(leaves ? {} : { compression }),
-    });
+    const created = config.created ?? new Date().toISOString();
+    await index.put(imageRecord(parseReference(tag).toString(), image, created, leaves ? undefined : compression));
   }
 
   for (const out of req.outputs) {

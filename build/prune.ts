@@ -39,7 +39,7 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     }
     const content = new ContentStore(storeRoot);
     const keep = new Set<string>();
-    const compressor = new LayerCompressor(content, storeRoot);
+    const uncompressed = new Set<string>();
     for (const r of await index.list()) {
       keep.add(r.manifestDigest);
       try {
@@ -47,11 +47,12 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
         keep.add(m.config.digest);
         for (const l of m.layers) {
           keep.add(l.digest);
-          // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
-          if (isUncompressed(l)) for (const c of await compressor.known(l.digest)) keep.add(c.digest);
+          if (isUncompressed(l)) uncompressed.add(l.digest);
         }
       } catch { /* a damaged record keeps only its manifest */ }
     }
+    // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
+    for (const c of await new LayerCompressor(content).knownFor(uncompressed)) keep.add(c.digest);
     await unmountAll(storeRoot);
     const dirs = ["snapshots", "mounts", "ingest", "tmp", "runc", join("cache", "records"), join("cache", "last")];
     if (opts.all) dirs.push("cache-mounts");

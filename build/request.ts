@@ -1,3 +1,4 @@
+import type { ExtraHost } from "../executor/mod.ts";
 import type { Platform } from "../oci/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
 import type { SshSpec } from "../ssh/mod.ts";
@@ -51,7 +52,7 @@ export interface BuildRequest {
   /** `--network`: the network of RUN steps that do not choose one (`default` is the host's, rootless). */
   network?: "default" | "none" | "host";
   /** `--add-host host:ip` entries for every RUN's /etc/hosts. */
-  extraHosts?: { host: string; ip: string }[];
+  extraHosts?: ExtraHost[];
   signal: AbortSignal;
 }
 

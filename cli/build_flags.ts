@@ -1,3 +1,4 @@
+import type { ExtraHost } from "../executor/mod.ts";
 import { parseArgs } from "node:util";
 import { join, resolve as resolvePath } from "node:path";
 import type { OutputSpec } from "../build/mod.ts";
@@ -37,7 +38,7 @@ export interface BuildFlags {
   snapshotter: "auto" | "overlay" | "fuse-overlayfs" | "native";
   quiet: boolean;
   network?: "default" | "none" | "host";
-  extraHosts: { host: string; ip: string }[];
+  extraHosts: ExtraHost[];
   /** `--cache-from`/`--cache-to` as given: not supported, said in a warning, the build goes on with the store. */
   ignoredCache: string[];
 }
@@ -322,7 +323,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
 }
 
 /** `--add-host host:ip` (or `host=ip`, as buildx also takes); the ip may be IPv6, so the first separator splits. */
-function parseAddHost(spec: string): { host: string; ip: string } {
+function parseAddHost(spec: string): ExtraHost {
   const m = /^([^:=\s]+)[:=](\S+)$/.exec(spec);
   if (!m || !/^[0-9a-fA-F.:]+$/.test(m[2])) {
     throw new UsageError(`--add-host ${spec}: expected host:ip, e.g. --add-host db.internal:10.0.0.5`);

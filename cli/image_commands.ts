@@ -4,7 +4,7 @@ import { login, logout } from "../registry/mod.ts";
 import { UsageError } from "./errors.ts";
 import { isLayoutName, openImage, openStoredImage } from "./image_source.ts";
 import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
-import { compressStoredImage } from "../exporter/mod.ts";
+import { compressStoredImage, imageRecord } from "../exporter/mod.ts";
 import { defaultStoreRoot } from "./build_flags.ts";
 
 function humanSize(n: number): string {
@@ -104,16 +104,10 @@ export async function pushCommand(argv: string[]): Promise<number> {
     if (rec?.compression) {
       // Built without --push: its layers are still the store's uncompressed tars; compress them once, and name the
       // compressed manifest from now on so the next push finds it ready.
-      const out = await compressStoredImage(new ContentStore(root), root, img.manifest, img.config, rec.compression);
+      const out = await compressStoredImage(new ContentStore(root), img.manifest, img.config, rec.compression);
       img.manifest = out.manifest;
       img.manifestBytes = out.manifestBytes;
-      const { compression: _, ...kept } = rec;
-      await new ImageIndex(root).put({
-        ...kept,
-        manifestDigest: out.manifestDesc.digest,
-        mediaType: out.manifestDesc.mediaType,
-        size: out.manifest.config.size + out.manifest.layers.reduce((n, l) => n + l.size, 0),
-      });
+      await new ImageIndex(root).put(imageRecord(rec.name, out, rec.created));
     }
     await Promise.all(img.manifest.layers.map(async (l) => {
       const how = await client.pushBlob(target, l, () => img.readBlob(l.digest));

@@ -9,14 +9,13 @@ import { type StoredImage, storeImage } from "./manifest.ts";
  */
 export async function compressStoredImage(
   content: ContentStore,
-  storeRoot: string,
   manifest: ImageManifest,
   config: ImageConfig,
   compression: Compression,
 ): Promise<StoredImage> {
   const diffIDs = config.rootfs?.diff_ids ?? [];
   const layers = manifest.layers.map((l, i) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, diffID: diffIDs[i] }));
-  const compressed = await compressLayers(new LayerCompressor(content, storeRoot), layers, compression);
+  const compressed = await compressLayers(new LayerCompressor(content), layers, compression);
   const format = manifest.mediaType === MediaType.DockerManifest ? "docker" : "oci";
   return await storeImage(content, config, compressed, format);
 }

@@ -1,5 +1,5 @@
 import { type Descriptor, type ImageConfig, type ImageManifest, MediaType } from "../oci/mod.ts";
-import type { ContentStore } from "../snapshotter/mod.ts";
+import type { Compression, ContentStore, ImageRecord } from "../snapshotter/mod.ts";
 import type { ExportLayer } from "./image_config.ts";
 
 /** The two manifest families `--format` chooses between. */
@@ -42,5 +42,21 @@ export async function storeImage(content: ContentStore, config: ImageConfig, lay
     config,
     configBytes,
     layers,
+  };
+}
+
+/**
+ * The store's record naming `image`: `compression` is set while its layers are still uncompressed (how `tsbuild
+ * push` will compress them).
+ */
+export function imageRecord(name: string, image: StoredImage, created: string, compression?: Compression): ImageRecord {
+  return {
+    name,
+    manifestDigest: image.manifestDesc.digest,
+    configDigest: image.manifest.config.digest,
+    mediaType: image.manifestDesc.mediaType,
+    size: image.manifest.config.size + image.manifest.layers.reduce((n, l) => n + l.size, 0),
+    created,
+    ...(compression ? { compression } : {}),
   };
 }

@@ -10,7 +10,7 @@
  * @module
  */
 export { type ExportLayer, imageConfig, type StepOutcome } from "./image_config.ts";
-export { layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
+export { imageRecord, layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
 export { type BlobOrigins, pushImage } from "./push.ts";
 export { compressStoredImage } from "./compressed_image.ts";
 export { writeLocalOutput } from "./local.ts";

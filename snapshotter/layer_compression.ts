@@ -35,8 +35,8 @@ export function isUncompressed(l: { mediaType: string }): boolean {
 export class LayerCompressor {
   readonly #dir: string;
 
-  constructor(readonly content: ContentStore, storeRoot: string) {
-    this.#dir = join(storeRoot, "compressed");
+  constructor(readonly content: ContentStore) {
+    this.#dir = join(content.root, "compressed");
   }
 
   /**
@@ -70,12 +70,17 @@ export class LayerCompressor {
     return out;
   }
 
-  /** Every compressed blob recorded for `diffID` (prune keeps them with the layer). */
-  async known(diffID: string): Promise<LayerBlob[]> {
+  /** Every compressed blob recorded for `diffID`. */
+  known(diffID: string): Promise<LayerBlob[]> {
+    return this.knownFor(new Set([diffID]));
+  }
+
+  /** Every compressed blob recorded for any of `diffIDs`, from one listing (prune keeps them with the layers). */
+  async knownFor(diffIDs: Set<string>): Promise<LayerBlob[]> {
     const found: LayerBlob[] = [];
     try {
       for await (const e of Deno.readDir(this.#dir)) {
-        if (!e.name.startsWith(diffID.slice(7) + ".") || !e.name.endsWith(".json")) continue;
+        if (!e.name.endsWith(".json") || !diffIDs.has(`sha256:${e.name.slice(0, e.name.indexOf("."))}`)) continue;
         try {
           found.push(JSON.parse(await Deno.readTextFile(join(this.#dir, e.name))) as LayerBlob);
         } catch { /* a damaged record names nothing */ }

@@ -8,7 +8,7 @@ async function withCompressor(fn: (c: LayerCompressor, content: ContentStore) =>
   const root = await Deno.makeTempDir({ prefix: "tsbuild-compress-" });
   try {
     const content = new ContentStore(root);
-    await fn(new LayerCompressor(content, root), content);
+    await fn(new LayerCompressor(content), content);
   } finally {
     await Deno.remove(root, { recursive: true });
   }

@@ -59,7 +59,7 @@ for (const kind of order) {
         tar.diffID,
         true,
       ]);
-      const layer = await new LayerCompressor(store.content, store.root).compressed(tar, {
+      const layer = await new LayerCompressor(store.content).compressed(tar, {
         compression: "gzip",
         level: 1,
       });
@@ -222,7 +222,7 @@ Deno.test({
       peak = Math.max(peak, Deno.memoryUsage().rss);
       assert(peak - before < 64 << 20, `rss grew by ${((peak - before) / 2 ** 20).toFixed(1)} MiB`);
       // Its gzip form (worker threads: a fixed cost, bounded blocks in flight, see gzip_test.ts) unpacks the same.
-      const gz = await new LayerCompressor(store.content, root).compressed(tar, { compression: "gzip" });
+      const gz = await new LayerCompressor(store.content).compressed(tar, { compression: "gzip" });
       assert(gz.size > 128 << 20, "incompressible data stays big");
       await store.snapshotter.remove(name);
       assertEquals(await store.unpack([gz]), name);

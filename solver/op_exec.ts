@@ -121,7 +121,7 @@ export async function runExec(
       env,
       cwd: v.cwd || "/",
       user: v.user || "root",
-      network: v.network === "default" ? deps.network ?? "default" : v.network,
+      network: runNetwork(v, deps),
       extraHosts: deps.extraHosts,
       mounts,
       stdout: (c) => {
@@ -147,4 +147,9 @@ export async function runExec(
     for (const c of cleanups.reverse()) await c().catch(() => {});
     if (active) await active.release().catch(() => {});
   }
+}
+
+/** The network a RUN gets: its own `--network`, else the build's `--network`, else `default`. */
+export function runNetwork(v: ExecVertex, deps: Pick<SolverDeps, "network">): ExecVertex["network"] {
+  return v.network === "default" ? deps.network ?? "default" : v.network;
 }

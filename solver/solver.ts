@@ -9,7 +9,7 @@ import { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.t
 import { RunAbortedError } from "../executor/mod.ts";
 import type { ImageSource } from "./image_source.ts";
 import { Semaphore } from "./semaphore.ts";
-import { runExec } from "./op_exec.ts";
+import { runExec, runNetwork } from "./op_exec.ts";
 import { runFileOp } from "./op_file.ts";
 import { stepNames } from "./step_names.ts";
 import { TsbuildError } from "../errors.ts";
@@ -354,7 +354,8 @@ function describeInput(k: string, before: string | undefined, after: string | un
 function execExtras(v: ExecVertex | FileVertex, deps: SolverDeps): { net?: string; hosts?: ExtraHost[] } {
   if (v.kind !== "exec") return {};
   const out: { net?: string; hosts?: ExtraHost[] } = {};
-  if (v.network === "default" && deps.network && deps.network !== "default") out.net = deps.network;
+  const net = runNetwork(v, deps);
+  if (net !== v.network) out.net = net;
   if (deps.extraHosts?.length) out.hosts = deps.extraHosts;
   return out;
 }
