@@ -8,6 +8,15 @@ set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 export NO_COLOR=1
+# The shared corpora sit beside the checkout (../shared); a clone made elsewhere from a local checkout finds them
+# beside the checkout it came from.
+if [ -z "${TSBUILD_SHARED_DIR:-}" ] && [ ! -d "$root/../shared/conformance" ]; then
+  origin=$(git -C "$root" remote get-url origin 2>/dev/null || true)
+  if [ -n "$origin" ] && [ -d "$origin/../shared/conformance" ]; then
+    TSBUILD_SHARED_DIR=$(cd "$origin/../shared" && pwd)
+    export TSBUILD_SHARED_DIR
+  fi
+fi
 deno=$root/node_modules/.bin/deno
 
 if [ "${TSBUILD_SKIP_INSTALL:-}" != 1 ]; then

@@ -7,8 +7,9 @@ import { assert } from "../../test/util/assert.ts";
 import { TsbuildError } from "../../errors.ts";
 import { dumpNode, parseDockerfile, validateInstructions } from "./mod.ts";
 import { ShellLex } from "../shell/mod.ts";
+import { CONFORMANCE } from "../../test/util/shared_dir.ts";
 
-const conformance = new URL("../../../shared/conformance/", import.meta.url);
+const conformance = CONFORMANCE;
 
 /** mulberry32: a tiny seeded PRNG so a failure replays exactly. */
 function rng(seed: number): () => number {

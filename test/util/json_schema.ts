@@ -7,11 +7,13 @@
  * @module
  */
 
+import { CONFORMANCE } from "./shared_dir.ts";
+
 // deno-lint-ignore no-explicit-any
 type Json = any;
 
-/** The image-spec schemas in `../shared/conformance` beside the repository (a CI clone has its own copy there). */
-export const IMAGE_SPEC_SCHEMAS = new URL("../../../shared/conformance/image-spec-schema", import.meta.url).pathname;
+/** The image-spec schemas in the shared corpus (see shared_dir.ts). */
+export const IMAGE_SPEC_SCHEMAS = new URL("image-spec-schema", CONFORMANCE).pathname;
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
