@@ -334,7 +334,11 @@ async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, sources: 
     for (const [i, a] of v.actions.entries()) {
       if (a.action !== "copy") continue;
       const src = sources.get(a.from)!;
-      if (src.kind === "local") inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(a.src);
+      if (src.kind === "local") inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(a.src, {
+        // What the copy reads: a source that is itself a symlink is followed (COPY's default) and its target's content
+        // must be in the key, or a change to the target would be a wrong hit.
+        followPaths: a.followSymlinks,
+      });
     }
   }
   return inputs;
