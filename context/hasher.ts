@@ -17,6 +17,51 @@ interface StatEntry {
   racy?: boolean;
 }
 
+/** One entry a source selects (`src` opens each source with its match count in `mode`). */
+interface SourceEntry {
+  kind: "src" | "missing" | "l" | "d" | "f" | "o";
+  rel: string;
+  mode: number;
+  link?: string;
+  size?: number;
+  hash?: string;
+  mtime?: number;
+  rdev?: number;
+}
+
+/** A selected file, dir or symlink as `selection` reports it. */
+export interface SelectedEntry {
+  kind: "f" | "d" | "l";
+  /** Content hash (files only). */
+  hash?: string;
+  /** Modification time, ms since the epoch. */
+  mtime: number;
+}
+
+/** What a set of sources selects: its shape (names, types, modes, link targets) and each entry's details. */
+export interface SourceSelection {
+  shape: string;
+  entries: Map<string, SelectedEntry>;
+}
+
+/** The line an entry adds to a hash; `content` false leaves out file sizes and contents (the shape). */
+function entryLine(e: SourceEntry, content: boolean): string {
+  switch (e.kind) {
+    case "src":
+      return `src\0${e.rel}\0${e.mode}\n`;
+    case "missing":
+      return `${e.rel}\0missing\n`;
+    case "l":
+      return `${e.rel}\0l\0${e.mode}\0${e.link}\n`;
+    case "d":
+      return `${e.rel}\0d\0${e.mode}\n`;
+    case "f":
+      return content ? `${e.rel}\0f\0${e.mode}\0${e.size}\0${e.hash}\n` : `${e.rel}\0f\0${e.mode}\n`;
+    case "o":
+      return `${e.rel}\0o\0${e.mode}\0${e.rdev}\n`;
+  }
+}
+
 /** Files whose timestamps are this recent when read are re-read next time (coarse kernel clocks tick in ms). */
 const RACY_MS = 2000;
 
@@ -36,6 +81,7 @@ export class ContextHasher {
   #cachePath: string;
   #files: Map<string, StatEntry>;
   #seen = new Set<string>();
+  #selections = new Map<string, SourceSelection & { content: string }>();
   #hadCache: boolean;
   /** Files whose content differs from the last build's (or that are new since): `--explain` names them. */
   readonly changed = new Set<string>();
@@ -77,16 +123,44 @@ export class ContextHasher {
    * `followPaths` follows a source that is itself a symlink (COPY's default), hashing its target under its name.
    */
   async hashSources(srcs: string[], opts: { followPaths?: boolean } = {}): Promise<string> {
-    const h = this.#api.create64();
-    for (const src of srcs) {
-      const picked = selectSource(this.contextDir, src, this.#filter, true);
-      h.update(`src\0${src}\0${picked.length}\n`);
-      for (const rel of picked) await this.#hashTree(h, rel, opts.followPaths ?? false);
-    }
-    return h.digest().toString(16).padStart(16, "0");
+    return (await this.#select(srcs, opts.followPaths ?? false)).content;
   }
 
-  async #hashTree(h: { update(s: string): unknown }, top: string, followTop: boolean): Promise<void> {
+  /**
+   * What `srcs` select, as an incremental COPY compares it with an earlier build's: `shape` hashes everything
+   * `hashSources` does except file sizes and contents, and `entries` gives each entry's content hash and mtime.
+   * It is the walk `hashSources` made (remembered), so it describes the files as the cache key saw them.
+   */
+  async selection(srcs: string[], opts: { followPaths?: boolean } = {}): Promise<SourceSelection> {
+    return await this.#select(srcs, opts.followPaths ?? false);
+  }
+
+  async #select(srcs: string[], follow: boolean): Promise<SourceSelection & { content: string }> {
+    const memo = JSON.stringify([srcs, follow]);
+    const known = this.#selections.get(memo);
+    if (known) return known;
+    const content = this.#api.create64(), shape = this.#api.create64();
+    const entries = new Map<string, SelectedEntry>();
+    for await (const e of this.#entries(srcs, follow)) {
+      content.update(entryLine(e, true));
+      shape.update(entryLine(e, false));
+      if (e.kind === "f" || e.kind === "d" || e.kind === "l") entries.set(e.rel, { kind: e.kind, hash: e.hash, mtime: e.mtime ?? 0 });
+    }
+    const hex = (h: { digest(): bigint }) => h.digest().toString(16).padStart(16, "0");
+    const out = { content: hex(content), shape: hex(shape), entries };
+    this.#selections.set(memo, out);
+    return out;
+  }
+
+  async *#entries(srcs: string[], follow: boolean): AsyncGenerator<SourceEntry> {
+    for (const src of srcs) {
+      const picked = selectSource(this.contextDir, src, this.#filter, true);
+      yield { kind: "src", rel: src, mode: picked.length };
+      for (const rel of picked) yield* this.#tree(rel, follow);
+    }
+  }
+
+  async *#tree(top: string, followTop: boolean): AsyncGenerator<SourceEntry> {
     // Entries below a walked dir carry their host path: that dir is already resolved and a child's own name is
     // not followed, so resolving it again from the root (an lstat per path component) would give the same path.
     const stack: [string, boolean, string | undefined][] = [[top, followTop, undefined]];
@@ -97,14 +171,15 @@ export class ContextHasher {
       try {
         st = Deno.lstatSync(host);
       } catch {
-        h.update(`${rel}\0missing\n`);
+        yield { kind: "missing", rel, mode: 0 };
         continue;
       }
       const mode = (st.mode ?? 0) & 0o7777;
+      const mtime = st.mtime?.getTime() ?? 0;
       if (st.isSymlink) {
-        h.update(`${rel}\0l\0${mode}\0${Deno.readLinkSync(host)}\n`);
+        yield { kind: "l", rel, mode, link: Deno.readLinkSync(host), mtime };
       } else if (st.isDirectory) {
-        h.update(`${rel}\0d\0${mode}\n`);
+        yield { kind: "d", rel, mode, mtime };
         const names: string[] = [];
         for (const e of Deno.readDirSync(host)) names.push(e.name);
         names.sort().reverse(); // popped in ascending order
@@ -120,9 +195,9 @@ export class ContextHasher {
           stack.push([child, false, `${host}/${name}`]);
         }
       } else if (st.isFile) {
-        h.update(`${rel}\0f\0${mode}\0${st.size}\0${await this.#contentHash(rel, host, st)}\n`);
+        yield { kind: "f", rel, mode, size: st.size, hash: await this.#contentHash(rel, host, st), mtime };
       } else {
-        h.update(`${rel}\0o\0${mode}\0${st.rdev ?? 0}\n`);
+        yield { kind: "o", rel, mode, rdev: st.rdev ?? 0 };
       }
     }
   }

@@ -20,6 +20,6 @@ export { parseDockerignore, readDockerignore } from "./dockerignore.ts";
 export { ContextFilter } from "./filter.ts";
 export { PatternMatcher } from "./pattern.ts";
 export { cleanPath, globToRegExp, hasGlob } from "./glob.ts";
-export { ContextHasher } from "./hasher.ts";
+export { ContextHasher, type SelectedEntry, type SourceSelection } from "./hasher.ts";
 export { relToRoot, resolveInRoot, SymlinkLoopError } from "./root_path.ts";
 export { clampSource, selectSource, visible } from "./select.ts";

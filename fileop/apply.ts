@@ -6,6 +6,7 @@ import type { Chown, FileAction } from "../graph/types.ts";
 import { ContextFilter, globToRegExp, hasGlob, resolveInRoot } from "../context/mod.ts";
 import { type ModeFn, parseChmod } from "./chmod.ts";
 import { applyCopy } from "./copy.ts";
+import type { CopyRecord } from "./copy_record.ts";
 import { FileOpError } from "./errors.ts";
 import { UserNotFoundError } from "../executor/mod.ts";
 import { applyHttp } from "./http.ts";
@@ -23,6 +24,8 @@ export interface FileOpOptions {
   resolveUser(spec: string): Promise<{ uid: number; gid: number }>;
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** Filled by the copy actions with what went where (see copy_record.ts). */
+  record?: CopyRecord;
 }
 
 /** Applies `actions` in order to `destRoot`; every write stays inside it. Throws FileOpError on user errors. */
@@ -46,6 +49,7 @@ export async function applyFileActions(
           preserveOwner: !!preserveOwner && a.chown === undefined,
           chmod: chmodOf(a.chmod),
           what: a.extractArchives ? "ADD" : "COPY",
+          record: opts.record,
         });
         break;
       }

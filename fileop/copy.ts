@@ -17,6 +17,7 @@ import { extractArchive, sniffArchive } from "./archive.ts";
 import type { ModeFn } from "./chmod.ts";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, lstatOrNull, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
+import { type CopyRecord, noteCopied } from "./copy_record.ts";
 
 export type CopyAction = Extract<FileAction, { action: "copy" }>;
 
@@ -34,6 +35,8 @@ export interface CopyContext {
   chmod: ModeFn | null;
   /** `COPY` or `ADD`, for messages. */
   what: string;
+  /** Filled with what went where, for an incremental copy next time. */
+  record?: CopyRecord;
 }
 
 function ownerOf(ctx: CopyContext, st: Deno.FileInfo): Owner {
@@ -102,6 +105,7 @@ export async function applyCopy(a: CopyAction, ctx: CopyContext): Promise<void> 
     if (a.extractArchives && st.isFile) {
       const kind = await sniffArchive(srcHost);
       if (kind) {
+        if (ctx.record) ctx.record.replayable = false;
         const dir = a.parents ? posix.dir(target) : dest;
         // BuildKit hands --chown to the unpack (v0.23 on) but never --chmod: entries keep the archive's modes.
         await extractArchive(srcHost, kind, ctx.destRoot, dir, ctx.chowned ? ctx.owner : null, null, ctx.what);
@@ -194,6 +198,7 @@ function copyTree(
     // An existing destination dir keeps its metadata; only what this copy created takes the source's.
     if (!existing || copyRel !== "") {
       setMeta(targetHost, ownerOf(ctx, st), ctx.chmod ? ctx.chmod(mode, true) : mode, st.mtime, false);
+      if (ctx.record) noteCopied(ctx.record, ctx.record.dirs, rootRel, relToRoot(ctx.destRoot, targetHost));
     }
     return;
   }
@@ -201,6 +206,7 @@ function copyTree(
     clearForWrite(targetHost, ctx.what, shown);
     Deno.symlinkSync(Deno.readLinkSync(srcHost), targetHost);
     setMeta(targetHost, ownerOf(ctx, st), null, st.mtime, true);
+    if (ctx.record) noteCopied(ctx.record, ctx.record.symlinks, rootRel, relToRoot(ctx.destRoot, targetHost));
     return;
   }
   if (!st.isFile) return; // sockets, fifos and devices are not copied (no mknod here; Docker skips sockets too)
@@ -208,6 +214,7 @@ function copyTree(
   const fileMode = ctx.chmod ? ctx.chmod(mode, false) : mode;
   if (st.nlink && st.nlink > 1) {
     // Hardlinked sources are rare: copied in order, so the first path exists before its links are made.
+    if (ctx.record) ctx.record.replayable = false;
     clearForWrite(targetHost, ctx.what, shown);
     const key = `${st.dev}:${st.ino}`;
     const first = links.get(key);
@@ -221,6 +228,7 @@ function copyTree(
     return;
   }
   writeFile(srcHost, targetHost, shown, st, owner, fileMode, made, ctx.what);
+  if (ctx.record) noteCopied(ctx.record, ctx.record.files, rootRel, relToRoot(ctx.destRoot, targetHost));
 }
 
 /**

@@ -20,3 +20,4 @@ export { applyFileActions, type FileOpOptions, type FileOpSources } from "./appl
 export { FileOpError } from "./errors.ts";
 export { type ModeFn, parseChmod } from "./chmod.ts";
 export { type ArchiveKind, extractArchive, sniffArchive } from "./archive.ts";
+export { type CopyRecord, newCopyRecord } from "./copy_record.ts";

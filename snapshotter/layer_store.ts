@@ -11,6 +11,7 @@ import { processStream } from "./layer_compression.ts";
 import { join } from "./path.ts";
 import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
 import { readXattrs } from "./xattr.ts";
+import { cloneTree } from "./clone_tree.ts";
 import { hostPid } from "../runtime/mod.ts";
 
 /** A layer blob as the solver knows it: the manifest descriptor plus the config's diffID. */
@@ -167,6 +168,33 @@ export class LayerStore {
   viewMounted(name: string | undefined): Promise<MountedSnapshot> {
     const key = `view-${hostPid()}-${crypto.randomUUID()}`;
     return this.#mounted(key, this.snapshotter.view(key, name));
+  }
+
+  /**
+   * An active snapshot on `parent` whose own tree starts as a hardlinked clone of committed snapshot `from`'s own
+   * tree (snapshotter/clone_tree.ts), left unmounted: `rootfs` is that tree itself, which the caller edits by
+   * replacing files (never writing into one: their inodes are shared with `from`), then commits. Overlay kinds only
+   * (undefined for native, whose trees are full copies). Throws, having released it, when `from` cannot be cloned.
+   */
+  async prepareCloned(parent: string | undefined, from: string): Promise<{ snapshot: MountedSnapshot; entries: number } | undefined> {
+    if (this.kind === "native") return undefined;
+    const src = this.snapshotter.fsDir((await this.snapshotter.record(from)).id);
+    const key = `active-${hostPid()}-${crypto.randomUUID()}`;
+    await this.snapshotter.prepare(key, parent);
+    const m = new Mounted(key, this.snapshotter.fsDir((await this.snapshotter.record(key)).id), undefined, this);
+    try {
+      return { snapshot: m, entries: await cloneTree(src, m.rootfs) };
+    } catch (e) {
+      await m.release().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** The path of a note kept beside committed snapshot `name`'s tree (gone with it); undefined without one. */
+  async notePath(name: string, note: string): Promise<string | undefined> {
+    const r = (await this.snapshotter.meta.read()).snapshots[name];
+    if (r?.kind !== "committed") return undefined;
+    return join(this.snapshotter.snapshotsDir, String(r.id), `${note}.json`);
   }
 
   async #mounted(key: string, created: Promise<Mount[]>): Promise<Mounted> {

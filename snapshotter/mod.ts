@@ -21,6 +21,7 @@ export type { Mount } from "./mount.ts";
 export type { Snapshotter } from "./snapshotter.ts";
 export type { SnapshotterKind } from "./meta.ts";
 export { type CommitOptions, type LayerDescriptor, LayerStore, type MountedSnapshot } from "./layer_store.ts";
+export { CloneRefusedError, cloneTree, countEntries } from "./clone_tree.ts";
 export { applyLayer, type ApplyOptions, type ApplyResult } from "./apply.ts";
 export {
   BlobNotFoundError,

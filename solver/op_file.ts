@@ -1,7 +1,8 @@
 import { basename, join } from "node:path";
 import { copyAction, type FileVertex, type VertexId } from "../graph/mod.ts";
 import type { LayerDescriptor, MountedSnapshot } from "../snapshotter/mod.ts";
-import { applyFileActions } from "../fileop/mod.ts";
+import { applyFileActions, newCopyRecord } from "../fileop/mod.ts";
+import { copyIncrementally, incrementalCandidate, rememberCopy } from "./incremental_copy.ts";
 import { resolveUser } from "../executor/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { FsResult, LocalResult, Solver, SolverDeps, VertexResult } from "./solver.ts";
@@ -18,6 +19,18 @@ export async function runFileOp(
   sources: Map<VertexId, VertexResult>,
 ): Promise<{ layer?: LayerDescriptor }> {
   const parent = await deps.layers.unpack(input.layers, (l) => deps.images.ensureBlob(l));
+  const candidate = incrementalCandidate(v.actions, (from) => sources.get(from));
+  const selection = candidate && await candidate.local.hasher.selection(candidate.action.src, {
+    followPaths: candidate.action.followSymlinks,
+  });
+  if (candidate) {
+    const done = await copyIncrementally(deps.layers, deps.storeRoot, parent, candidate, {
+      sourceDateEpoch: deps.sourceDateEpoch,
+      signal: solver.signal,
+    });
+    if (done) return done;
+  }
+  const record = candidate ? newCopyRecord() : undefined;
   const views: MountedSnapshot[] = [];
   let active: MountedSnapshot | undefined;
   try {
@@ -40,10 +53,13 @@ export async function runFileOp(
         if (!r) throw new TsbuildError(`internal: source vertex ${from} not prepared`);
         return r;
       },
-    }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal });
+    }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal, record });
     for (const view of views.splice(0)) await view.release();
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
     active = undefined;
+    if (candidate && selection && record && !committed.empty) {
+      await rememberCopy(deps.layers, deps.storeRoot, committed.name, parent, candidate, selection, record);
+    }
     return committed.empty ? {} : { layer: committed.layer };
   } finally {
     for (const view of views) await view.release().catch(() => {});
