@@ -20,6 +20,9 @@ export function sha256Digest(data: Uint8Array | string): string {
  * fsynced and renamed into place only once verified, so a reader never sees a partial or wrong blob, even after a
  * kill.
  */
+/** Bytes gathered before one write to an ingest file. */
+const WRITE_BATCH = 1 << 20;
+
 export class ContentStore {
   readonly root: string;
   readonly #ingest: string;
@@ -92,13 +95,29 @@ export class ContentStore {
     const hash = sha256();
     let size = 0;
     let closed = false;
+    // Layer tars arrive as many small chunks (a 512-byte header, then a small file): one write per chunk cost more
+    // than the tar itself, so they are gathered into large writes.
+    const staged = new Uint8Array(WRITE_BATCH);
+    let used = 0;
+    const flush = async () => {
+      for (let off = 0; off < used;) off += await file.write(staged.subarray(off, used));
+      used = 0;
+    };
     try {
       for await (const chunk of stream) {
         hash.update(chunk);
         size += chunk.byteLength;
         if (expect?.size !== undefined && size > expect.size) break; // do not fill the disk with a lying stream
-        for (let off = 0; off < chunk.byteLength;) off += await file.write(chunk.subarray(off));
+        if (chunk.byteLength >= WRITE_BATCH) {
+          await flush();
+          for (let off = 0; off < chunk.byteLength;) off += await file.write(chunk.subarray(off));
+          continue;
+        }
+        if (used + chunk.byteLength > WRITE_BATCH) await flush();
+        staged.set(chunk, used);
+        used += chunk.byteLength;
       }
+      await flush();
       const actual = { digest: "sha256:" + hash.digest("hex"), size };
       if (
         (expect?.digest !== undefined && expect.digest !== actual.digest) ||
