@@ -44,6 +44,8 @@ export interface SourceSelection {
   entries: Map<string, SelectedEntry>;
 }
 
+const hex = (h: { digest(): bigint }) => h.digest().toString(16).padStart(16, "0");
+
 /** The line an entry adds to a hash; `content` false leaves out file sizes and contents (the shape). */
 function entryLine(e: SourceEntry, content: boolean): string {
   switch (e.kind) {
@@ -81,7 +83,6 @@ export class ContextHasher {
   #cachePath: string;
   #files: Map<string, StatEntry>;
   #seen = new Set<string>();
-  #selections = new Map<string, SourceSelection & { content: string }>();
   #hadCache: boolean;
   /** Files whose content differs from the last build's (or that are new since): `--explain` names them. */
   readonly changed = new Set<string>();
@@ -123,33 +124,24 @@ export class ContextHasher {
    * `followPaths` follows a source that is itself a symlink (COPY's default), hashing its target under its name.
    */
   async hashSources(srcs: string[], opts: { followPaths?: boolean } = {}): Promise<string> {
-    return (await this.#select(srcs, opts.followPaths ?? false)).content;
+    const h = this.#api.create64();
+    for await (const e of this.#entries(srcs, opts.followPaths ?? false)) h.update(entryLine(e, true));
+    return hex(h);
   }
 
   /**
    * What `srcs` select, as an incremental COPY compares it with an earlier build's: `shape` hashes everything
    * `hashSources` does except file sizes and contents, and `entries` gives each entry's content hash and mtime.
-   * It is the walk `hashSources` made (remembered), so it describes the files as the cache key saw them.
+   * A walk of its own (no-change builds never need it), to be taken before the copy reads the files.
    */
   async selection(srcs: string[], opts: { followPaths?: boolean } = {}): Promise<SourceSelection> {
-    return await this.#select(srcs, opts.followPaths ?? false);
-  }
-
-  async #select(srcs: string[], follow: boolean): Promise<SourceSelection & { content: string }> {
-    const memo = JSON.stringify([srcs, follow]);
-    const known = this.#selections.get(memo);
-    if (known) return known;
-    const content = this.#api.create64(), shape = this.#api.create64();
+    const shape = this.#api.create64();
     const entries = new Map<string, SelectedEntry>();
-    for await (const e of this.#entries(srcs, follow)) {
-      content.update(entryLine(e, true));
+    for await (const e of this.#entries(srcs, opts.followPaths ?? false)) {
       shape.update(entryLine(e, false));
       if (e.kind === "f" || e.kind === "d" || e.kind === "l") entries.set(e.rel, { kind: e.kind, hash: e.hash, mtime: e.mtime ?? 0 });
     }
-    const hex = (h: { digest(): bigint }) => h.digest().toString(16).padStart(16, "0");
-    const out = { content: hex(content), shape: hex(shape), entries };
-    this.#selections.set(memo, out);
-    return out;
+    return { shape: hex(shape), entries };
   }
 
   async *#entries(srcs: string[], follow: boolean): AsyncGenerator<SourceEntry> {
