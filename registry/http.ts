@@ -76,8 +76,20 @@ export class RegistryHttp {
     const apiHost = host === DOCKER_HUB ? "registry-1.docker.io" : host;
     const insecure = LOCAL.test(host) || (this.#opts.insecureRegistries ?? []).includes(host);
     if (!insecure) return `https://${apiHost}`;
-    // As docker does for insecure registries: HTTPS first, plain HTTP if the TLS handshake cannot happen.
-    let tlsError: Error;
+    // Docker tries HTTPS first and falls back to plain HTTP; asking plain HTTP first finds the same answer (a TLS
+    // server answers it with a 400 "HTTP request to an HTTPS server", or drops it) without a failed TLS handshake,
+    // which cost 50 ms of every build against a local registry.
+    let plainError: Error | undefined;
+    try {
+      const res = await this.#transport.fetch(`http://${apiHost}/v2/`, {
+        method: "GET",
+        headers: { "User-Agent": this.userAgent },
+      });
+      const text = await res.text();
+      if (!(res.status === 400 && /HTTPS server/i.test(text))) return `http://${apiHost}`;
+    } catch (e) {
+      plainError = e as Error;
+    }
     try {
       const res = await this.#transport.fetch(`https://${apiHost}/v2/`, {
         method: "GET",
@@ -86,27 +98,15 @@ export class RegistryHttp {
       await res.body?.cancel();
       return `https://${apiHost}`;
     } catch (e) {
-      tlsError = e as Error;
+      // Plain HTTP was refused outright too: let the real request report the unreachable registry.
+      if (plainError) return `http://${apiHost}`;
+      // It speaks HTTPS but the TLS connection failed: report the certificate problem rather than the 400.
+      throw new RegistryError(
+        `${host}: the registry speaks HTTPS but the TLS connection failed (${(e as Error).message}); ` +
+          `trust its CA with the CA file option`,
+        { cause: e },
+      );
     }
-    // An HTTPS-only registry whose certificate we do not trust answers plain HTTP with a 400 saying so: report the
-    // certificate problem rather than that 400.
-    try {
-      const res = await this.#transport.fetch(`http://${apiHost}/v2/`, {
-        method: "GET",
-        headers: { "User-Agent": this.userAgent },
-      });
-      const text = await res.text();
-      if (res.status === 400 && /HTTPS server/i.test(text)) {
-        throw new RegistryError(
-          `${host}: the registry speaks HTTPS but the TLS connection failed (${tlsError.message}); ` +
-            `trust its CA with the CA file option`,
-          { cause: tlsError },
-        );
-      }
-    } catch (e) {
-      if (e instanceof RegistryError) throw e;
-    }
-    return `http://${apiHost}`;
   }
 
   /** One request, authenticated (answering at most one 401 challenge); network failures become TransientErrors. */
