@@ -63,6 +63,9 @@ deno_version=$(node_modules/.bin/deno --version | head -1) || {
 }
 log "$deno_version"
 
+# Foreign-platform builds: qemu-user-static registered with binfmt_misc, and an arm64 busybox for the tests.
+bash "$root/scripts/foreign_arch.sh"
+
 # The unprivileged user the end-to-end tests build as.
 bash "$root/scripts/create_test_user.sh" >/dev/null
 log "ready (test user: $(id tsbuild-test))"

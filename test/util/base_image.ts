@@ -26,11 +26,18 @@ export async function pushBusyboxImage(registryHost: string, repo = "busybox", t
   return ref;
 }
 
-/** The cached OCI layout of the busybox image, building it on first use. */
-export async function busyboxLayout(): Promise<OciLayout> {
-  const key = (await sha256File(BUSYBOX)).slice(0, 16);
+/** busybox-static for arm64, put there by scripts/foreign_arch.sh (install.sh). */
+export const BUSYBOX_ARM64 = "/usr/local/lib/tsbuild-test/busybox-arm64";
+
+/**
+ * The cached OCI layout of the busybox image, building it on first use: this machine's busybox, or with `arm64`
+ * the arm64 busybox-static (its applets listed by the host's binary, the same Debian version).
+ */
+export async function busyboxLayout(arch?: "arm64"): Promise<OciLayout> {
+  const binary = arch === "arm64" ? BUSYBOX_ARM64 : BUSYBOX;
+  const key = (await sha256File(binary)).slice(0, 16);
   const cacheRoot = `${Deno.env.get("TMPDIR") ?? "/tmp"}/tsbuild-fixtures`;
-  const dir = `${cacheRoot}/busybox-${key}`;
+  const dir = `${cacheRoot}/busybox-${arch ? `${arch}-` : ""}${key}`;
   const tag = "latest";
   if (await exists(`${dir}/index.json`)) return { dir, tag };
 
@@ -41,18 +48,19 @@ export async function busyboxLayout(): Promise<OciLayout> {
     tag,
     createdBy: "tsbuild test fixture: busybox-static rootfs",
     cmd: "sh",
-    fill: makeRootfs,
+    fill: (rootfs) => makeRootfs(rootfs, binary),
+    architecture: arch,
   });
   return { dir, tag };
 }
 
 /** /bin/busybox with every applet as a symlink, root and nobody in passwd/group, and a sticky /tmp. */
-async function makeRootfs(rootfs: string): Promise<void> {
+async function makeRootfs(rootfs: string, binary: string): Promise<void> {
   for (const d of ["bin", "sbin", "usr/bin", "usr/sbin", "etc", "root", "var", "dev", "proc", "sys", "home"]) {
     await Deno.mkdir(`${rootfs}/${d}`, { recursive: true });
   }
   await Deno.chmod(`${rootfs}/root`, 0o700);
-  await Deno.copyFile(BUSYBOX, `${rootfs}/bin/busybox`);
+  await Deno.copyFile(binary, `${rootfs}/bin/busybox`);
   await Deno.chmod(`${rootfs}/bin/busybox`, 0o755);
   const list = new TextDecoder().decode((await run(BUSYBOX, ["--list-full"])).stdout);
   for (const applet of list.split("\n").map((l) => l.trim()).filter((l) => l && l !== "bin/busybox")) {

@@ -22,6 +22,8 @@ export interface LayoutSpec {
   cmd: string;
   /** Fills the (empty) rootfs dir. */
   fill(rootfs: string): Promise<void>;
+  /** The config's architecture (GOARCH; default this machine's). */
+  architecture?: string;
 }
 
 /** Builds the layout in a temp dir under `cacheRoot` and renames it to `dir` (a concurrent winner is kept). */
@@ -49,7 +51,7 @@ export async function makeLayout(cacheRoot: string, dir: string, spec: LayoutSpe
       "--os",
       "linux",
       "--architecture",
-      goArch(),
+      spec.architecture ?? goArch(),
       "--no-history",
     ]);
     await run("umoci", ["gc", "--layout", layout]);
