@@ -6,6 +6,16 @@ import { isLayoutName, openImage, openStoredImage } from "./image_source.ts";
 import { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
 import { compressStoredImage, imageRecord } from "../exporter/mod.ts";
 import { defaultStoreRoot } from "./build_flags.ts";
+import { isIndex } from "../oci/mod.ts";
+
+/** The store's record of `name`, if `name` is a reference built into the store. */
+async function storedRecord(name: string, root: string) {
+  try {
+    return await new ImageIndex(root).get(parseReference(name).toString());
+  } catch {
+    return undefined;
+  }
+}
 
 function humanSize(n: number): string {
   if (n < 1000) return `${n}B`;
@@ -95,10 +105,16 @@ export async function pushCommand(argv: string[]): Promise<number> {
   const [src, dest = src] = positionals;
   const target = parseReference(dest);
   const root = values.root ?? defaultStoreRoot();
+  const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] });
+  const rec = isLayoutName(src) ? undefined : await storedRecord(src, root);
+  if (rec && isIndex(rec.mediaType)) {
+    const { pushStoredIndex } = await import("./push_index.ts");
+    console.log(`${target.toString()}@${await pushStoredIndex(root, rec, target, client)}`);
+    return 0;
+  }
   const stored = isLayoutName(src) ? undefined : await openStoredImage(src, root);
   if (!stored && positionals.length === 1) throw new UsageError(`no image named ${src} in ${root}; build it with -t ${src} first`);
   const img = stored ?? await openImage(src.startsWith("oci-layout://") ? src : `oci-layout://${src}`, { platform: values.platform });
-  const client = new RegistryClient({ insecureRegistries: values["insecure-registry"] });
   try {
     const rec = img.record;
     if (rec?.compression) {

@@ -1,6 +1,14 @@
 import { parseReference, type Reference, RegistryClient } from "../registry/mod.ts";
 import { openLayoutImage } from "../exporter/mod.ts";
-import { hostPlatform, type ImageConfig, type ImageManifest, parsePlatform } from "../oci/mod.ts";
+import {
+  hostPlatform,
+  type ImageConfig,
+  type ImageIndex as OciImageIndex,
+  type ImageManifest,
+  isIndex,
+  parsePlatform,
+  type Platform,
+} from "../oci/mod.ts";
 import { ContentStore, ImageIndex, type ImageRecord } from "../snapshotter/mod.ts";
 import { TsbuildError } from "../errors.ts";
 
@@ -22,8 +30,11 @@ export function isLayoutName(name: string): boolean {
   return name.startsWith("oci-layout://") || name.startsWith("/") || name.startsWith("./") || name.endsWith(".tar");
 }
 
-/** An image built into the store under `name` (`tsbuild build -t name`), if there is one. */
-export async function openStoredImage(name: string, root: string): Promise<OpenedImage | undefined> {
+/**
+ * An image built into the store under `name` (`tsbuild build -t name`), if there is one; of a multi-platform one,
+ * the manifest for `platform` (default this machine's, else the first).
+ */
+export async function openStoredImage(name: string, root: string, platform?: Platform): Promise<OpenedImage | undefined> {
   let ref: Reference;
   try {
     ref = parseReference(name);
@@ -33,12 +44,21 @@ export async function openStoredImage(name: string, root: string): Promise<Opene
   const rec = await new ImageIndex(root).get(ref.toString());
   if (!rec) return undefined;
   const content = new ContentStore(root);
-  const manifestBytes = await content.readBytes(rec.manifestDigest);
+  let manifestDigest = rec.manifestDigest;
+  if (isIndex(rec.mediaType)) {
+    const index = JSON.parse(new TextDecoder().decode(await content.readBytes(manifestDigest))) as OciImageIndex;
+    const want = platform ?? hostPlatform();
+    const m = index.manifests.find((d) => d.platform?.os === want.os && d.platform?.architecture === want.architecture) ??
+      (platform ? undefined : index.manifests[0]);
+    if (!m) throw new TsbuildError(`${name} has no image for ${want.os}/${want.architecture}`);
+    manifestDigest = m.digest;
+  }
+  const manifestBytes = await content.readBytes(manifestDigest);
   const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ImageManifest;
   const config = JSON.parse(new TextDecoder().decode(await content.readBytes(manifest.config.digest))) as ImageConfig;
   return {
     name: ref.toString(),
-    manifestDigest: rec.manifestDigest,
+    manifestDigest,
     manifest,
     manifestBytes,
     config,
@@ -52,7 +72,7 @@ export async function openStoredImage(name: string, root: string): Promise<Opene
 export async function openImage(name: string, opts: { platform?: string; insecure?: string[]; root?: string } = {}): Promise<OpenedImage> {
   const platform = opts.platform ? parsePlatform(opts.platform) : hostPlatform();
   if (opts.root && !isLayoutName(name)) {
-    const stored = await openStoredImage(name, opts.root);
+    const stored = await openStoredImage(name, opts.root, opts.platform ? platform : undefined);
     if (stored) return stored;
   }
   if (isLayoutName(name)) {

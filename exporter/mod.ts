@@ -17,3 +17,13 @@ export { writeLocalOutput } from "./local.ts";
 export { type BlobSource, OciLayoutError, readOciLayout, writeOciLayout } from "./oci_layout.ts";
 export { writeDockerArchive } from "./docker_archive.ts";
 export { type LayoutImage, openLayoutImage, parseLayoutName } from "./layout_image.ts";
+export {
+  indexRecord,
+  platformDir,
+  type PlatformImage,
+  platformString,
+  pushIndex,
+  type StoredIndex,
+  storeIndex,
+  writeMultiLocal,
+} from "./multi_platform.ts";

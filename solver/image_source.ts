@@ -1,4 +1,4 @@
-import type { ImageConfig, ImageManifest, Platform } from "../oci/mod.ts";
+import type { Descriptor, ImageConfig, ImageManifest, Platform } from "../oci/mod.ts";
 import { formatPlatform } from "../oci/mod.ts";
 import { parseReference, type Reference, type RegistryClient } from "../registry/mod.ts";
 import { openLayoutImage, readOciLayout } from "../exporter/mod.ts";
@@ -86,7 +86,17 @@ export class ImageSource {
 
   async #fromStore(ref: Reference, digest: string, platform: Platform): Promise<PinnedImage | undefined> {
     if (!(await this.#content.has(digest))) return undefined;
-    const manifest = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(digest))) as ImageManifest;
+    const manifest = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(digest))) as ImageManifest & {
+      manifests?: Descriptor[];
+    };
+    if (manifest.manifests) {
+      // A multi-platform image built into the store: its index names one manifest per platform.
+      const m = manifest.manifests.find((d) =>
+        d.platform?.architecture === platform.architecture && d.platform?.os === platform.os &&
+        (!platform.variant || !d.platform?.variant || d.platform.variant === platform.variant)
+      );
+      return m ? await this.#fromStore(ref, m.digest, platform) : undefined;
+    }
     if (!manifest.config || !manifest.layers || !(await this.#content.has(manifest.config.digest))) return undefined;
     const config = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(manifest.config.digest))) as ImageConfig;
     if (config.architecture !== platform.architecture || config.os !== platform.os) return undefined;

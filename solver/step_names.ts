@@ -1,17 +1,22 @@
 import type { Graph, VertexId } from "../graph/mod.ts";
 
 /**
- * BuildKit-style display names for steps (`[build 2/4] RUN make`), and which stage each vertex belongs to (for
- * `--no-cache-filter`). Derived from the stages' history, so the frontend needs no extra bookkeeping.
+ * BuildKit-style display names for steps (`[build 2/4] RUN make`; `platform` is set in a multi-platform build),
+ * and which stage each vertex belongs to (for `--no-cache-filter`). Derived from the stages' history, so the
+ * frontend needs no extra bookkeeping.
  */
-export function stepNames(graph: Graph): { names: Map<VertexId, string>; stageOf: Map<VertexId, number> } {
+export function stepNames(
+  graph: Graph,
+  platform?: string,
+): { names: Map<VertexId, string>; stageOf: Map<VertexId, number> } {
   const names = new Map<VertexId, string>();
   const stageOf = new Map<VertexId, number>();
   // As BuildKit: the stage goes into the label only when the Dockerfile has several, FROM is a step only when it
   // pulls an image (not scratch, not another stage), and the index is padded to the total's width ([ 3/12]).
   const multi = graph.stages.length > 1;
   for (const stage of graph.stages) {
-    const prefix = multi ? `${stage.name ?? `stage-${stage.index}`} ` : "";
+    // A multi-platform build names each platform's steps by it too: [linux/arm64 build 2/4].
+    const prefix = (platform ? `${platform} ` : "") + (multi ? `${stage.name ?? `stage-${stage.index}`} ` : "");
     // A stage built FROM an earlier one carries that one's history: those steps are the earlier stage's.
     const steps = stage.history.filter((h) => h.vertex !== undefined && !stageOf.has(h.vertex));
     const first = steps.length ? graph.vertices[steps[0].vertex!] : undefined;

@@ -27,3 +27,9 @@ Deno.test("step names in several stages: name or stage-N, a stage's own steps on
   const got = await names(many);
   assertEquals([got[0], got.at(-1)], ["[x  1/10] COPY a /f0", "[x 10/10] COPY a /f9"]);
 });
+
+Deno.test("step names in a multi-platform build lead with the platform, as BuildKit's", async () => {
+  const { graph } = await convert("FROM scratch AS a\nCOPY a /a\nFROM a\nCOPY a /b\n");
+  const got = [...stepNames(graph, "linux/arm64").names.values()].filter((n) => n.startsWith("[l")).sort();
+  assertEquals(got, ["[linux/arm64 a 1/1] COPY a /a", "[linux/arm64 stage-1 1/1] COPY a /b"]);
+});
