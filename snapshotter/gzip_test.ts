@@ -91,6 +91,31 @@ async function assertDecodes(gzipped: Uint8Array, input: Uint8Array, what: strin
   sameBytes(out.stdout, input, `${what}: gunzip`);
 }
 
+/**
+ * The rule for storing a block, written out plainly: blocks of at least 128 KiB whose 8 evenly spaced 4 KiB samples,
+ * deflated together at level 1, shrink by less than 3 %.
+ */
+function incompressible(block: Uint8Array): boolean {
+  if (block.length < 128 * KiB) return false;
+  const step = Math.floor((block.length - 4 * KiB) / 7);
+  const samples = Array.from({ length: 8 }, (_, i) => block.subarray(i * step, i * step + 4 * KiB));
+  return zlib.deflateRawSync(Buffer.concat(samples), { level: 1 }).length >= 0.97 * 32 * KiB;
+}
+
+/** `block` as deflate stored blocks of at most 65535 bytes, the last one final when `last`. */
+function stored(block: Uint8Array, last: boolean): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (let off = 0; off < block.length; off += 65535) {
+    const piece = block.subarray(off, off + 65535);
+    const head = Buffer.alloc(5);
+    head[0] = last && off + 65535 >= block.length ? 1 : 0;
+    head.writeUInt16LE(piece.length, 1);
+    head.writeUInt16LE(piece.length ^ 0xffff, 3);
+    parts.push(head, piece);
+  }
+  return new Uint8Array(Buffer.concat(parts));
+}
+
 /** The pigz scheme written out plainly on this thread, to hold the stream to the format the brief fixes. */
 function reference(data: Uint8Array, level: number, blockSize: number): Uint8Array {
   const parts: Uint8Array[] = [GZIP_HEADER];
@@ -100,7 +125,9 @@ function reference(data: Uint8Array, level: number, blockSize: number): Uint8Arr
     const last = end === data.length;
     const dictionary = off > 0 ? data.subarray(off - 32 * KiB, off) : undefined;
     const finishFlush = last ? zlib.constants.Z_FINISH : zlib.constants.Z_SYNC_FLUSH;
-    parts.push(zlib.deflateRawSync(data.subarray(off, end), { level, dictionary, finishFlush }));
+    const block = data.subarray(off, end);
+    if (level > 0 && incompressible(block)) parts.push(stored(block, last));
+    else parts.push(zlib.deflateRawSync(block, { level, dictionary, finishFlush }));
     off = end;
   } while (off < data.length);
   const trailer = new DataView(new ArrayBuffer(8));
@@ -267,5 +294,49 @@ for (const workers of [0, 2]) {
     await assertDecodes(inThread, input, "node");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("random input is stored, not deflated: barely larger than the input, same bytes for any worker count", async () => {
+  const input = randomBytes(6 * MiB + 999);
+  const outs = [];
+  for (const workers of [0, 1, 2]) outs.push(await gz(input, { workers }, [65536, 3000]));
+  sameBytes(outs[1], outs[0], "workers 0 and 1");
+  sameBytes(outs[2], outs[0], "workers 0 and 2");
+  sameBytes(outs[0], reference(input, 6, MiB), "pigz scheme with stored blocks");
+  // 5 bytes per 65535 stored, plus header and trailer: anything more means a block went through deflate.
+  const overhead = outs[0].length - input.length;
+  assert(overhead <= Math.ceil(input.length / 65535) * 5 + 18 + 7 * 5, `overhead ${overhead} bytes`);
+  await assertDecodes(outs[0], input, "random, stored");
+});
+
+Deno.test("mixed input: the text part is still compressed, the random part stored, and it all decodes", async () => {
+  const text = textBytes(4 * MiB), noise = randomBytes(4 * MiB + 17);
+  // Text, noise, then text again after a stored block (its dictionary is the stored bytes), then a short tail.
+  const input = new Uint8Array(Buffer.concat([text, noise, text.subarray(0, 2 * MiB), noise.subarray(0, 5000)]));
+  const out = await gz(input, { workers: 2 }, [100_000]);
+  sameBytes(out, reference(input, 6, MiB), "pigz scheme");
+  const textOnly = (await gz(new Uint8Array(Buffer.concat([text, text.subarray(0, 2 * MiB)])), { workers: 2 })).length;
+  // Noise costs its own size (stored) and the text what it costs alone, give or take block-boundary effects.
+  assert(out.length < noise.length + 5000 + textOnly * 1.1 + 4096, `${out.length} bytes; text alone ${textOnly}`);
+  assert(out.length > noise.length, "the noise cannot shrink");
+  await assertDecodes(out, input, "mixed");
+  // A block that is mostly noise with one compressible sample region is deflated, not stored.
+  const block = randomBytes(MiB);
+  block.set(text.subarray(0, 8 * KiB), 0);
+  const one = await gz(block, { workers: 0 });
+  sameBytes(one, reference(block, 6, MiB), "one compressible sample");
+  assert(one.length < block.length, `deflated: ${one.length} of ${block.length}`);
+});
+
+Deno.test("stored blocks at sizes around the block and 65535-byte stored-block boundaries decode exactly", async () => {
+  const blockSize = 128 * KiB;
+  for (const n of [0, 1, 65535, 2 * 65535, blockSize - 1, blockSize, blockSize + 1, 2 * blockSize, 3 * blockSize + 65535]) {
+    const input = randomBytes(n);
+    const outs = [];
+    for (const workers of [0, 2]) outs.push(await gz(input, { blockSize, workers }, [4096, 70000]));
+    sameBytes(outs[1], outs[0], `${n} bytes: workers 0 and 2`);
+    sameBytes(outs[0], reference(input, 6, blockSize), `${n} bytes: pigz scheme`);
+    await assertDecodes(outs[0], input, `${n} bytes`);
   }
 });
