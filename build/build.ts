@@ -13,6 +13,7 @@ import type { Stage } from "../graph/mod.ts";
 import {
   imageConfig,
   imageRecord,
+  compressForPush,
   pushImage,
   type StepOutcome,
   storeImage,
@@ -21,6 +22,7 @@ import {
   writeOciLayout,
 } from "../exporter/mod.ts";
 import type { SshAgentServer } from "../ssh/mod.ts";
+import { CacheImporter, describeCacheSpec, exportCache, exportRecords, INLINE_CACHE_KEY, inlineCache } from "../cache/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
@@ -101,6 +103,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       noCacheStages.add(s.index);
     }
   }
+  const importer = req.cacheFrom?.length
+    ? new CacheImporter(req.cacheFrom, { content: layers.content, registry, platform, warn: (m) => warn(m) })
+    : undefined;
   const sshAgents = await startSshAgents(req);
   const executor = new RuncExecutor({ stateDir: join(req.storeRoot, "runc") });
   // Containers a killed tsbuild left behind would otherwise hold their mounts forever.
@@ -112,6 +117,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     executor,
     cacheMounts: new CacheMounts(join(req.storeRoot, "cache-mounts")),
     cache: new CacheStore(req.storeRoot),
+    importer,
     progress: req.progress,
     secrets: req.secrets,
     sshAgents: sshAgents.agents,
@@ -133,14 +139,25 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   let imageLayers = root.layers;
   if (req.squash) ({ layers: imageLayers } = await squashStage(layers, images, stage, root.layers, outcomes, req));
   const config = imageConfig(stage, imageLayers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
+  if (req.cacheTo?.some((c) => c.type === "inline")) {
+    (config as unknown as Record<string, unknown>)[INLINE_CACHE_KEY] = inlineCache(
+      exportRecords(graph, results, "min"),
+      imageLayers.map((l) => l.diffID),
+    );
+  }
   // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
   const compression = req.compression ?? { compression: "gzip" };
   const leaves = req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
+  const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
   if (leaves) {
-    imageLayers = await compressLayers(new LayerCompressor(layers.content), imageLayers, compression);
+    // A push uploads each layer it compresses now while compressing it (exporter/push.ts).
+    const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
+    const compressor = new LayerCompressor(layers.content);
+    imageLayers = pushTo
+      ? await compressForPush(registry, compressor, imageLayers, compression, parseReference(pushTo), log)
+      : await compressLayers(compressor, imageLayers, compression);
   }
   const image = await storeImage(layers.content, config, imageLayers, req.format);
-  const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
   for (const tag of req.tags) {
     const created = config.created ?? new Date().toISOString();
@@ -195,6 +212,17 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
         log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }
+    }
+  }
+  // After the image and its outputs, as BuildKit does: a cache that cannot be written fails a build that is done.
+  for (const spec of req.cacheTo ?? []) {
+    if (spec.type === "inline") continue;
+    try {
+      const r = await exportCache(spec, exportRecords(graph, results, spec.mode), { content: layers.content, registry });
+      log(`exported cache ${describeCacheSpec(spec)}: ${r.records} records, ${r.layers} layers (${r.manifestDigest})`);
+    } catch (e) {
+      if (!spec.ignoreError) throw e;
+      warn((e as Error).message);
     }
   }
   if (req.iidFile) await writeOutputFile("--iidfile", req.iidFile, image.manifest.config.digest);

@@ -11,7 +11,7 @@
  */
 export { type ExportLayer, imageConfig, type StepOutcome } from "./image_config.ts";
 export { imageRecord, layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
-export { type BlobOrigins, pushImage } from "./push.ts";
+export { type BlobOrigins, compressForPush, pushImage } from "./push.ts";
 export { compressStoredImage } from "./compressed_image.ts";
 export { writeLocalOutput } from "./local.ts";
 export { type BlobSource, OciLayoutError, readOciLayout, writeOciLayout } from "./oci_layout.ts";

@@ -1,5 +1,5 @@
 import type { Reference, RegistryClient } from "../registry/mod.ts";
-import type { ContentStore } from "../snapshotter/mod.ts";
+import type { Compression, ContentStore, LayerBlob, LayerCompressor } from "../snapshotter/mod.ts";
 import type { StoredImage } from "./manifest.ts";
 
 /** Where a blob that is not in the local store can be read from (the base image's registry). */
@@ -25,7 +25,9 @@ export async function pushImage(
   const uploads = image.layers.map(async (l, i) => {
     const desc = image.manifest.layers[i];
     const origin = origins.origins.get(l.digest);
-    const mountFrom = origin && origin.registry === target.registry && origin.repository !== target.repository ? [origin.repository] : [];
+    const mountFrom = origin && origin.registry === target.registry && origin.repository !== target.repository
+      ? [origin.repository]
+      : [];
     const how = await registry.pushBlob(target, desc, async () => {
       await origins.ensureBlob(l);
       return content.readStream(l.digest);
@@ -47,4 +49,32 @@ export async function pushImage(
     const digest = await registry.putManifest(tag, image.manifestBytes, image.manifestDesc.mediaType);
     log(`pushed ${tag.toString()}@${digest}`);
   }
+}
+
+/**
+ * The layers of an image about to be pushed to `target`, compressed (see `LayerCompressor`); a layer compressed now
+ * (no record from an earlier push) is uploaded to `target` while it is compressed, so a new big layer costs about
+ * the slower of gzip and upload instead of their sum. Layers already compressed, or whose streamed upload failed,
+ * are left for `pushImage` (HEAD, mount or upload from the store, with retries); a registry that refuses or cannot
+ * be reached when the upload is opened fails here, before any compression.
+ */
+export async function compressForPush(
+  registry: RegistryClient,
+  compressor: LayerCompressor,
+  layers: LayerBlob[],
+  c: Compression,
+  target: Reference,
+  log: (msg: string) => void,
+): Promise<LayerBlob[]> {
+  const out: LayerBlob[] = [];
+  for (const l of layers) {
+    const { blob, sink } = await compressor.compressedVia(l, c, () => registry.openBlobUpload(target));
+    if (sink.state === "committed") log(`layer ${blob.digest.slice(7, 19)}: uploaded while compressed`);
+    if (sink.state === "failed") {
+      const why = (sink.error as Error)?.message ?? String(sink.error);
+      log(`layer ${blob.digest.slice(7, 19)}: streamed upload failed (${why}); uploading it from the store`);
+    }
+    out.push(blob);
+  }
+  return out;
 }

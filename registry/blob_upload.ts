@@ -12,7 +12,7 @@ export interface UploadTarget {
 
 const OCTETS = "application/octet-stream";
 
-function withDigest(location: string, digest: string): string {
+export function withDigest(location: string, digest: string): string {
   return location + (location.includes("?") ? "&" : "?") + "digest=" + encodeURIComponent(digest);
 }
 
@@ -115,7 +115,7 @@ export async function uploadSession(
  * what a registry answers when a dropped connection left part of a chunk behind (the HTTP stack may even have
  * re-sent the request on its own).
  */
-async function failSession(http: RegistryHttp, host: string, res: Response, what: string): Promise<never> {
+export async function failSession(http: RegistryHttp, host: string, res: Response, what: string): Promise<never> {
   if (res.status === 404 || res.status === 416) {
     const text = await res.text().catch(() => "");
     throw new TransientError(

@@ -11,6 +11,7 @@ import {
   platformMatches,
 } from "../oci/mod.ts";
 import { startUpload, uploadSession } from "./blob_upload.ts";
+import { type StreamingBlobUpload, streamingUpload } from "./streaming_upload.ts";
 import { verifyingBlobStream } from "./blob_reader.ts";
 import { digestOf } from "./digest.ts";
 import { normalizeRegistryHost } from "./docker_config.ts";
@@ -267,6 +268,18 @@ export class RegistryClient {
       await uploadSession(this.#http, t, loc, desc, await open(), this.#chunkSize);
     });
     return "uploaded";
+  }
+
+  /**
+   * Opens an upload of a blob whose digest is known only at its end (a layer compressed while it is pushed):
+   * the POST is made now (and retried), so an unreachable or refusing registry fails here, before any work; the
+   * bytes then go up in one streamed PATCH and `commit` PUTs the digest. Unlike `pushBlob` a failed stream cannot
+   * be retried from here: the caller keeps the bytes (the content store) and falls back to `pushBlob`.
+   */
+  async openBlobUpload(ref: Reference): Promise<StreamingBlobUpload> {
+    const t = { host: ref.registry, repository: ref.repository, what: `pushing ${ref.toString()}` };
+    const r = await this.#http.retry(() => startUpload(this.#http, t));
+    return streamingUpload(this.#http, t, (r as { location: string }).location);
   }
 
   /** Puts a manifest by the ref's tag (or by digest when it has none) and returns its digest. */

@@ -24,7 +24,8 @@ export interface RequestSpec {
   /** Path under the registry (`/v2/...`) or an absolute URL from a `Location` header. */
   path: string;
   headers?: Record<string, string>;
-  body?: Uint8Array | string;
+  /** A stream body is sent once (chunked): a 401 to it is returned as it is, not answered and re-sent. */
+  body?: Uint8Array | string | ReadableStream<Uint8Array>;
   /** Token scopes, e.g. `repository:library/busybox:pull`. */
   scopes: string[];
   /** What we were doing, for messages: `pulling docker.io/library/busybox:latest`. */
@@ -135,7 +136,7 @@ export class RegistryHttp {
       }
     };
     let res = await send(await this.#auth.cached(host, spec.scopes));
-    if (res.status === 401) {
+    if (res.status === 401 && !(spec.body instanceof ReadableStream)) {
       const challenge = res.headers.get("WWW-Authenticate");
       await res.body?.cancel();
       const authorization = await this.#auth.answer(host, challenge, spec.scopes);

@@ -16,6 +16,7 @@
 export { DOCKER_HUB, makeReference, parseReference, type Reference } from "./reference.ts";
 export { InvalidReferenceError, RegistryError } from "./errors.ts";
 export { RegistryClient, type RegistryOptions } from "./client.ts";
+export type { StreamingBlobUpload } from "./streaming_upload.ts";
 export {
   type Credentials,
   dockerConfigDir,

@@ -11,7 +11,13 @@ export function createTransport(opts: { caFile?: string } = {}): HttpTransport {
   let client: Deno.HttpClient | undefined;
   if (opts.caFile) client = Deno.createHttpClient({ caCerts: [Deno.readTextFileSync(opts.caFile)] });
   return {
-    fetch: (url, init) => fetch(url, client ? { ...init, client } as RequestInit : init),
+    // A stream body needs `duplex: "half"` in the fetch standard (Node's undici insists; Deno accepts it).
+    fetch: (url, init) =>
+      fetch(url, {
+        ...init,
+        ...(client ? { client } : {}),
+        ...(init.body instanceof ReadableStream ? { duplex: "half" } : {}),
+      } as RequestInit),
     close: () => client?.close(),
   };
 }

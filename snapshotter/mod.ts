@@ -35,8 +35,10 @@ export { ImageIndex, type ImageRecord } from "./image_index.ts";
 export { GzipError, gzipParallel, type GzipParallelOptions } from "./gzip.ts";
 export {
   type Compression,
+  type CompressedSink,
   compressLayers,
   isUncompressed,
   type LayerBlob,
   LayerCompressor,
+  type SinkOutcome,
 } from "./layer_compression.ts";
