@@ -20,6 +20,14 @@ export interface CacheRecord {
 }
 
 /**
+ * Records from outside the store (`--cache-from`), asked on a local miss. A returned record's chain starts with
+ * `inputLayers` and the blobs of the rest are already in the content store (the solver checks that again).
+ */
+export interface CacheImportSource {
+  lookup(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined>;
+}
+
+/**
  * Cache records, one JSON file per key under `<store>/cache/records`, written atomically (tmp + rename) so a kill
  * leaves either the old record or the new one. A record only points at blobs; a blob it names that is gone makes
  * the record a miss, never a wrong hit.

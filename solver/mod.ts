@@ -10,7 +10,7 @@
  * @module
  */
 export { cacheKey, canonicalJson } from "./cache_key.ts";
-export { type CachedLayer, type CacheRecord, CacheStore } from "./cache_store.ts";
+export { type CachedLayer, type CacheImportSource, type CacheRecord, CacheStore } from "./cache_store.ts";
 export { ImageSource, type PinnedImage } from "./image_source.ts";
 export { type FsResult, type LocalResult, Solver, type SolverDeps, type VertexResult } from "./solver.ts";
 export { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";

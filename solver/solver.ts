@@ -4,7 +4,7 @@ import type { LayerStore } from "../snapshotter/mod.ts";
 import type { CacheMounts, ExtraHost, RuncExecutor } from "../executor/mod.ts";
 import { ContextHasher } from "../context/mod.ts";
 import { cacheKey } from "./cache_key.ts";
-import type { CachedLayer, CacheRecord, CacheStore } from "./cache_store.ts";
+import type { CachedLayer, CacheImportSource, CacheRecord, CacheStore } from "./cache_store.ts";
 import { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";
 import { RunAbortedError } from "../executor/mod.ts";
 import type { ImageSource } from "./image_source.ts";
@@ -47,6 +47,8 @@ export interface SolverDeps {
   executor: RuncExecutor;
   cacheMounts: CacheMounts;
   cache: CacheStore;
+  /** `--cache-from`: asked when the store has no usable record; what it returns is kept in the store. */
+  importer?: CacheImportSource;
   progress: ProgressSink;
   secrets: Map<string, Uint8Array>;
   /** One agent per `--ssh` id, for RUN `--mount=type=ssh` (never part of a cache key). */
@@ -246,11 +248,18 @@ export class Solver {
   /** A record is a hit only when every blob it names past its input is still in the store. */
   async #validRecord(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined> {
     const rec = await this.#deps.cache.get(key);
-    if (!rec) return undefined;
+    if (rec && await this.#blobsPresent(rec, inputLayers)) return rec;
+    const imported = await this.#deps.importer?.lookup(key, inputLayers);
+    if (!imported || imported.key !== key || !(await this.#blobsPresent(imported, inputLayers))) return undefined;
+    await this.#deps.cache.put(imported);
+    return imported;
+  }
+
+  async #blobsPresent(rec: CacheRecord, inputLayers: CachedLayer[]): Promise<boolean> {
     for (const l of rec.layers.slice(inputLayers.length)) {
-      if (!(await this.#deps.layers.content.has(l.digest))) return undefined;
+      if (!(await this.#deps.layers.content.has(l.digest))) return false;
     }
-    return rec;
+    return true;
   }
 
   async #explain(identity: string, inputs: Record<string, string>, useCache: boolean, sources: Map<VertexId, VertexResult>): Promise<string> {

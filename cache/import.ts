@@ -1,0 +1,227 @@
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import {
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  isIndex,
+  layerCompression,
+  MediaType,
+  type Platform,
+} from "../oci/mod.ts";
+import type { ContentStore } from "../snapshotter/mod.ts";
+import { parseReference, type Reference, type RegistryClient, RegistryError } from "../registry/mod.ts";
+import type { CachedLayer, CacheImportSource, CacheRecord } from "../solver/mod.ts";
+import { CACHE_CONFIG_MEDIA_TYPE, type CacheConfig, type CacheLayerEntry, decodeCacheConfig, decodeInline, INLINE_CACHE_KEY } from "./format.ts";
+import { type CacheImportSpec, describeCacheSpec } from "./spec.ts";
+
+/** What an import reads from and writes to. */
+export interface CacheImportDeps {
+  content: ContentStore;
+  registry: RegistryClient;
+  /** The build's platform: an image index given as cache source is read for it. */
+  platform: Platform;
+  /** Shown to the user: a cache that cannot be read is a warning, the build goes on without it. */
+  warn(message: string): void;
+}
+
+/** One loaded `--cache-from`: its document and how to open a layer's blob. */
+interface LoadedCache {
+  name: string;
+  config: CacheConfig;
+  byKey: Map<string, CacheConfig["records"][number]>;
+  /** The blob holding a layer, or undefined when this source does not carry it. */
+  open(entry: CacheLayerEntry): Promise<{ desc: Descriptor; stream: ReadableStream<Uint8Array> } | undefined>;
+}
+
+/**
+ * `--cache-from` sources, consulted by the solver on a local miss. Sources are read on the first miss, and a layer
+ * blob only when a hit needs it: it is fetched (digest verified), decompressed and stored under its diffID (verified
+ * again), so the record then passes the solver's own blob check and later builds hit locally. A record whose chain
+ * does not start with the asking step's input, or whose blobs cannot be fetched, is a miss, never a hit.
+ */
+export class CacheImporter implements CacheImportSource {
+  #specs: CacheImportSpec[];
+  #deps: CacheImportDeps;
+  #loaded?: Promise<LoadedCache[]>;
+  #fetching = new Map<string, Promise<CachedLayer | undefined>>();
+
+  constructor(specs: CacheImportSpec[], deps: CacheImportDeps) {
+    this.#specs = specs;
+    this.#deps = deps;
+  }
+
+  async lookup(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined> {
+    this.#loaded ??= Promise.all(this.#specs.map((s) => this.#load(s)))
+      .then((all) => all.filter((c): c is LoadedCache => c !== undefined));
+    for (const src of await this.#loaded) {
+      const rec = src.byKey.get(key);
+      if (!rec) continue;
+      const chain = rec.layers.map((i) => src.config.layers[i]);
+      // The key covers the input, so this holds for any honest cache; checked so that no cache can splice layers.
+      if (chain.length < inputLayers.length || inputLayers.some((l, i) => l.diffID !== chain[i].diffID)) continue;
+      const own: CachedLayer[] = [];
+      for (const entry of chain.slice(inputLayers.length)) {
+        const l = await this.#layer(src, entry);
+        if (!l) break;
+        own.push(l);
+      }
+      if (own.length !== chain.length - inputLayers.length) continue;
+      return { key, layers: [...inputLayers, ...own], empty: rec.empty, inputs: {}, created: rec.created };
+    }
+    return undefined;
+  }
+
+  /** The layer as the store holds it, fetching it first when missing; undefined when it cannot be had. */
+  #layer(src: LoadedCache, entry: CacheLayerEntry): Promise<CachedLayer | undefined> {
+    const id = `${src.name}\0${entry.diffID}`;
+    let p = this.#fetching.get(id);
+    if (!p) {
+      p = this.#fetch(src, entry).catch((e) => {
+        this.#deps.warn(`cache ${src.name}: layer ${entry.diffID} cannot be imported: ${(e as Error).message}`);
+        return undefined;
+      });
+      this.#fetching.set(id, p);
+    }
+    return p;
+  }
+
+  async #fetch(src: LoadedCache, entry: CacheLayerEntry): Promise<CachedLayer | undefined> {
+    const content = this.#deps.content;
+    if (entry.asBlob && entry.blob) {
+      const b = entry.blob;
+      if (!(await content.has(b.digest))) {
+        const got = await src.open(entry);
+        if (!got) return undefined;
+        await content.writeStream(got.stream, { digest: b.digest, size: b.size });
+      }
+      return { mediaType: b.mediaType, digest: b.digest, size: b.size, diffID: entry.diffID };
+    }
+    let size = await content.size(entry.diffID);
+    if (size === undefined) {
+      const got = await src.open(entry);
+      if (!got) return undefined;
+      size = (await content.writeStream(decompressed(got.stream, got.desc.mediaType), { digest: entry.diffID })).size;
+    }
+    return { mediaType: MediaType.OciLayer, digest: entry.diffID, size, diffID: entry.diffID };
+  }
+
+  async #load(spec: CacheImportSpec): Promise<LoadedCache | undefined> {
+    const name = describeCacheSpec(spec);
+    try {
+      const c = spec.type === "local" ? await this.#loadLocal(spec.src, name) : await this.#loadRegistry(spec.ref, name);
+      if (!c) this.#deps.warn(`failed to import cache ${name}: not found`);
+      return c;
+    } catch (e) {
+      this.#deps.warn(`failed to import cache ${name}: ${(e as Error).message}`);
+      return undefined;
+    }
+  }
+
+  async #loadLocal(dir: string, name: string): Promise<LoadedCache | undefined> {
+    const blobPath = (digest: string) => join(dir, "blobs", "sha256", digest.slice(7));
+    let index: ImageIndex;
+    try {
+      index = JSON.parse(await Deno.readTextFile(join(dir, "index.json")));
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return undefined;
+      throw e;
+    }
+    const desc = index.manifests?.find((d) => d.annotations?.["org.opencontainers.image.ref.name"] === "latest") ??
+      index.manifests?.[0];
+    if (!desc) return undefined;
+    const read = async (d: Descriptor) => new Uint8Array(await new Response(verified(await openFile(blobPath(d.digest)), d)).arrayBuffer());
+    const manifest = JSON.parse(new TextDecoder().decode(await read(desc))) as ImageManifest;
+    if (manifest.config?.mediaType !== CACHE_CONFIG_MEDIA_TYPE) throw new Error(`${dir} holds no cache manifest`);
+    const config = decodeCacheConfig(await read(manifest.config), name);
+    const carried = new Set(manifest.layers.map((l) => l.digest));
+    return loaded(name, config, async (entry) => {
+      const d = entry.blob;
+      if (!d || !carried.has(d.digest)) return undefined;
+      return { desc: d, stream: verified(await openFile(blobPath(d.digest)), d) };
+    });
+  }
+
+  async #loadRegistry(refText: string, name: string): Promise<LoadedCache | undefined> {
+    const reg = this.#deps.registry;
+    const ref = parseReference(refText);
+    let m;
+    try {
+      m = await reg.getManifest(ref);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404) return undefined;
+      throw e;
+    }
+    const json = <T>(b: Uint8Array) => JSON.parse(new TextDecoder().decode(b)) as T;
+    if (!isIndex(m.mediaType)) {
+      const manifest = json<ImageManifest>(m.bytes);
+      if (manifest.config?.mediaType === CACHE_CONFIG_MEDIA_TYPE) {
+        const bytes = new Uint8Array(await new Response(await reg.fetchBlob(ref, manifest.config)).arrayBuffer());
+        const carried = new Set(manifest.layers.map((l) => l.digest));
+        return loaded(name, decodeCacheConfig(bytes, name), async (entry) => {
+          const d = entry.blob;
+          if (!d || !carried.has(d.digest)) return undefined;
+          return { desc: d, stream: await reg.fetchBlob(ref, d) };
+        });
+      }
+    }
+    // An image: its cache is inline, in its config, and its layers are the cache's blobs.
+    const image = await reg.resolveImage(ref, this.#deps.platform);
+    const value = (image.config as ImageConfig & Record<string, unknown>)[INLINE_CACHE_KEY];
+    if (typeof value !== "string") throw new Error(`image ${ref.familiar()} carries no inline cache (build it with --cache-to type=inline)`);
+    const byDiffID = new Map<string, Descriptor>();
+    image.config.rootfs.diff_ids.forEach((id, i) => image.manifest.layers[i] && byDiffID.set(id, image.manifest.layers[i]));
+    const imageRef: Reference = image.ref;
+    return loaded(name, decodeInline(value, name), async (entry) => {
+      const d = byDiffID.get(entry.diffID);
+      if (!d) return undefined;
+      return { desc: d, stream: await reg.fetchBlob(imageRef, d) };
+    });
+  }
+}
+
+function loaded(name: string, config: CacheConfig, open: LoadedCache["open"]): LoadedCache {
+  return { name, config, byKey: new Map(config.records.map((r) => [r.key, r])), open };
+}
+
+/** A layer blob's uncompressed tar. */
+function decompressed(stream: ReadableStream<Uint8Array>, mediaType: string): ReadableStream<Uint8Array> {
+  switch (layerCompression(mediaType)) {
+    case "gzip":
+      return stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+    case "zstd":
+      return stream.pipeThrough(zstdDecompress());
+    default:
+      return stream;
+  }
+}
+
+/** zstd has no Web or Node built-in: the zstd tool, as the compressor uses it. */
+function zstdDecompress(): TransformStream<Uint8Array, Uint8Array> {
+  const child = new Deno.Command("zstd", { args: ["-d", "-c", "-q"], stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
+  return { writable: child.stdin, readable: child.stdout };
+}
+
+async function openFile(path: string): Promise<ReadableStream<Uint8Array>> {
+  return (await Deno.open(path)).readable;
+}
+
+/** Passes a blob through, erroring at its end when size or sha256 differ from the descriptor's. */
+function verified(stream: ReadableStream<Uint8Array>, d: Descriptor): ReadableStream<Uint8Array> {
+  const hash = createHash("sha256");
+  let size = 0;
+  return stream.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        c.enqueue(chunk);
+      },
+      flush() {
+        const got = `sha256:${hash.digest("hex")}`;
+        if (got !== d.digest || size !== d.size) throw new Error(`blob ${d.digest} is corrupt: got ${got} (${size} bytes)`);
+      },
+    }),
+  );
+}
