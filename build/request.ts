@@ -1,3 +1,4 @@
+import type { CacheExportSpec, CacheImportSpec } from "../cache/mod.ts";
 import type { ExtraHost } from "../executor/mod.ts";
 import type { Platform } from "../oci/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
@@ -53,6 +54,10 @@ export interface BuildRequest {
   network?: "default" | "none" | "host";
   /** `--add-host host:ip` entries for every RUN's /etc/hosts. */
   extraHosts?: ExtraHost[];
+  /** `--cache-from`: caches exported by other builds, asked when the store has no result for a step. */
+  cacheFrom?: CacheImportSpec[];
+  /** `--cache-to`: where this build's step results go (after the image and its outputs). */
+  cacheTo?: CacheExportSpec[];
   signal: AbortSignal;
 }
 

@@ -34,9 +34,6 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       }
     }
   }
-  for (const c of flags.ignoredCache) {
-    progress.emit({ type: "warn", message: `${c}: cache import/export is not supported yet; building with the local store's cache only`, time: performance.now() });
-  }
   const fromStdin = flags.context === "-" ? await stdinContext(flags.file) : undefined;
   const t0 = performance.now();
   try {
@@ -73,6 +70,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       snapshotter: flags.snapshotter,
       network: flags.network,
       extraHosts: flags.extraHosts,
+      cacheFrom: flags.cacheFrom,
+      cacheTo: flags.cacheTo,
       signal,
     });
     progress.close();

@@ -2,6 +2,7 @@ import type { ExtraHost } from "../executor/mod.ts";
 import { parseArgs } from "node:util";
 import { join, resolve as resolvePath } from "node:path";
 import type { OutputSpec } from "../build/mod.ts";
+import { type CacheExportSpec, type CacheImportSpec, CacheSpecError, parseCacheFrom, parseCacheTo } from "../cache/mod.ts";
 import { parsePlatform, type Platform } from "../oci/mod.ts";
 import { UsageError } from "./errors.ts";
 
@@ -39,8 +40,10 @@ export interface BuildFlags {
   quiet: boolean;
   network?: "default" | "none" | "host";
   extraHosts: ExtraHost[];
-  /** `--cache-from`/`--cache-to` as given: not supported, said in a warning, the build goes on with the store. */
-  ignoredCache: string[];
+  /** `--cache-from` (repeatable): caches other builds exported; local paths made absolute. */
+  cacheFrom: CacheImportSpec[];
+  /** `--cache-to` (repeatable): where this build's cache goes. */
+  cacheTo: CacheExportSpec[];
 }
 
 export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH | -
@@ -63,6 +66,10 @@ Options:
       --no-cache                Do not use the cache
       --pull                    Always look base images up in their registry, not in the local store
       --no-cache-filter stage   Do not use the cache for these stages (repeatable)
+      --cache-from spec         Use an exported cache: type=local,src=DIR | type=registry,ref=REF | REF (an image
+                                or cache ref; repeatable); one that cannot be read is a warning
+      --cache-to spec           Export the build cache: type=local,dest=DIR | type=registry,ref=REF, each with
+                                [,mode=min|max][,ignore-error=true]; or type=inline (in the image config)
       --progress mode           auto, tty, plain or rawjson (default "auto")
       --explain                 Say, for every step that ran, which input changed since the last build
       --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
@@ -318,8 +325,19 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     quiet: !!v.quiet,
     network: network as BuildFlags["network"],
     extraHosts: (v["add-host"] ?? []).map(parseAddHost),
-    ignoredCache: [...(v["cache-from"] ?? []).map((c) => `--cache-from ${c}`), ...(v["cache-to"] ?? []).map((c) => `--cache-to ${c}`)],
+    cacheFrom: (v["cache-from"] ?? []).map((c) => cacheSpec(() => parseCacheFrom(c))).map((c) => c.type === "local" ? { ...c, src: resolvePath(c.src) } : c),
+    cacheTo: (v["cache-to"] ?? []).map((c) => cacheSpec(() => parseCacheTo(c))).map((c) => c.type === "local" ? { ...c, dest: resolvePath(c.dest) } : c),
   };
+}
+
+/** A cache spec parse, its errors as usage errors. */
+function cacheSpec<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof CacheSpecError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 /** `--add-host host:ip` (or `host=ip`, as buildx also takes); the ip may be IPv6, so the first separator splits. */
