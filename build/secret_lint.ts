@@ -1,7 +1,5 @@
 import type { Node } from "../frontend/mod.ts";
-
-/** BuildKit's SecretsUsedInArgOrEnv rule: name parts that say "this is a credential". */
-const SECRET_NAME = /(?:_|^)(?:apikey|auth|credential|credentials|key|password|pword|passwd|secret|token)(?:_|$)/i;
+import { isSecretKey, MESSAGES } from "../frontend/lint/mod.ts";
 
 /** One ARG or ENV that looks like it carries a secret. */
 export interface SecretLintWarning {
@@ -12,30 +10,29 @@ export interface SecretLintWarning {
 }
 
 /**
- * Names passed through ARG or ENV that look like secrets. Both end up readable by anyone with the image: ENV in the
- * config, ARG in `docker history` of the RUNs that use it. `RUN --mount=type=secret` is the way that leaves no trace.
+ * SecretsUsedInArgOrEnv alone, for callers that still want only this rule. The rule itself (BuildKit's name test and
+ * wording) lives in frontend/lint, whose `lintDockerfile` runs it with the other build checks; this wrapper goes
+ * away once the build calls that instead.
  */
 export function lintSecrets(ast: Node): SecretLintWarning[] {
   const out: SecretLintWarning[] = [];
   for (const child of ast.children) {
-    const kw = child.value.toLowerCase();
-    if (kw !== "arg" && kw !== "env") continue;
+    if (child.value !== "arg" && child.value !== "env") continue;
+    const instruction = child.value === "arg" ? "ARG" : "ENV";
     const names: string[] = [];
-    if (kw === "arg") {
+    if (instruction === "ARG") {
       for (let n = child.next; n; n = n.next) names.push(n.value.split("=")[0]);
     } else {
-      // ENV's argument chain alternates name and value.
-      for (let n = child.next; n; n = n.next?.next) names.push(n.value);
+      // ENV's argument chain is (name, value, separator) triples.
+      for (let n = child.next; n; n = n.next?.next?.next) names.push(n.value);
     }
     for (const name of names) {
-      if (!SECRET_NAME.test(name)) continue;
-      const instruction = kw === "arg" ? "ARG" : "ENV";
+      if (!isSecretKey(name)) continue;
       out.push({
         line: child.startLine,
         instruction,
         name,
-        message: `SecretsUsedInArgOrEnv: do not use ${instruction} instructions for sensitive data (${instruction} "${name}"): ` +
-          `its value is visible in the image${instruction === "ARG" ? " history" : " config"}; use RUN --mount=type=secret,id=${name.toLowerCase()} with --secret instead`,
+        message: `SecretsUsedInArgOrEnv: ${MESSAGES.SecretsUsedInArgOrEnv(instruction, name)}`,
       });
     }
   }

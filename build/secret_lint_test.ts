@@ -11,7 +11,13 @@ Deno.test("lintSecrets flags credential-looking ARG and ENV names only", () => {
     "ENV API_KEY abc",
     "ARG KEYBOARD=us",
     "ENV MONKEY=1",
+    "ENV PUBLIC_KEY= token_file=x",
   ].join("\n") + "\n");
   const got = lintSecrets(df.ast).map((w) => `${w.line} ${w.instruction} ${w.name}`);
   assertEquals(got, ["2 ARG GITHUB_TOKEN", "4 ENV DB_PASSWORD", "5 ENV API_KEY"]);
+});
+
+Deno.test("lintSecrets words its message as BuildKit does", () => {
+  const [w] = lintSecrets(parseDockerfile("FROM scratch\nENV password=bar\n").ast);
+  assertEquals(w.message, 'SecretsUsedInArgOrEnv: Do not use ARG or ENV instructions for sensitive data (ENV "password")');
 });
