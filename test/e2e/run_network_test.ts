@@ -58,9 +58,9 @@ RUN hostname > /hostname; grep -c "127.0.0.1.*localhost buildkitsandbox" /etc/ho
       assertStringIncludes(bad.stderr, "--network bridge0: use default, none or host");
       const badHost = await runTsbuild(["build", "--root", store, "--add-host", "nocolon", ctx], { as });
       assertStringIncludes(badHost.stderr, "--add-host nocolon: expected host:ip");
-      const ignored = await runTsbuild(["build", "--root", store, "--rm", "--cache-from", "type=registry,ref=x/y", ctx], { as });
+      // docker's --rm is accepted; a --cache-from that cannot be read never fails a build (cache_export_test.ts).
+      const ignored = await runTsbuild(["build", "--root", store, "--rm", "--cache-from", "type=registry,ref=127.0.0.1:1/x/y", ctx], { as });
       assertEquals(ignored.code, 0, ignored.stderr);
-      assertStringIncludes(ignored.stderr, "--cache-from type=registry,ref=x/y: cache import/export is not supported");
     } finally {
       await removeAll(store);
       await removeAll(out);
