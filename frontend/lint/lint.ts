@@ -93,7 +93,9 @@ export function lintDockerfile(source: string, opts: LintOptions = {}): LintResu
     ...(error ? { error } : {}),
   });
   try {
-    run(parsed.ast, parsed.escapeToken, parsed.warnings, new SourceLines(source), report, opts, buildArgs, file);
+    const lines = new SourceLines(source);
+    for (const d of parsed.directives) lines.directiveLines.add(d.line);
+    run(parsed.ast, parsed.escapeToken, parsed.warnings, lines, report, opts, buildArgs, file);
   } catch (e) {
     return result(asError(e, file));
   }

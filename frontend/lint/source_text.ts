@@ -9,6 +9,8 @@ import type { Node } from "../parser/mod.ts";
 /** The source split into lines (a leading BOM dropped), indexed from 1 through `line()`. */
 export class SourceLines {
   readonly lines: string[];
+  /** Lines holding parser directives (`# check=…`): never a description, though they look like comments. */
+  directiveLines = new Set<number>();
   constructor(source: string) {
     this.lines = source.replace(/^\uFEFF/, "").split("\n").map((l) => l.replace(/\r$/, ""));
   }
@@ -33,7 +35,7 @@ export class SourceLines {
    */
   commentAbove(node: Node, after: number): string | undefined {
     const n = node.startLine - 1;
-    if (n <= after || n < 1) return undefined;
+    if (n <= after || n < 1 || this.directiveLines.has(n)) return undefined;
     const text = this.line(n).replace(/^[ \t]+/, "");
     if (!text.startsWith("#")) return undefined;
     const comment = text.slice(1).trim();
