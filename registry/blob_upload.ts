@@ -17,9 +17,11 @@ export function withDigest(location: string, digest: string): string {
 }
 
 /**
- * One upload session, from `location` (a 202's `Location`): a single PUT when the blob fits in one chunk, else
- * PATCHes of `chunkSize` bytes with `Content-Range` and a closing PUT. Only one chunk is held in memory at a time.
- * The content is hashed on the way: a blob that does not match its descriptor is never committed.
+ * One upload session, from `location` (a 202's `Location`): a single PUT when the blob fits in one chunk, else one
+ * streamed PATCH of the whole blob and a closing PUT, as docker pushes. The PATCH used to be cut into `chunkSize`
+ * pieces with `Content-Range`, each copied into memory first: 512 MB took 4-5.7 s that way and 2.1-2.4 s
+ * streamed, and a failed piece restarted the whole session anyway. The content is hashed on the way: a blob that
+ * does not match its descriptor is never committed.
  */
 export async function uploadSession(
   http: RegistryHttp,
@@ -31,83 +33,66 @@ export async function uploadSession(
 ): Promise<void> {
   const scopes = [`repository:${t.repository}:pull,push`];
   const hash = hasherFor(desc.digest);
-  const reader = stream.getReader();
-  const pending: Uint8Array[] = [];
-  let pendingBytes = 0;
-  let sent = 0;
-  let done = false;
   const what = `${t.what}: uploading blob ${desc.digest}`;
-  try {
-    // Fill one chunk, or what is left of the stream.
-    const fill = async () => {
-      while (!done && pendingBytes < chunkSize) {
-        const r = await reader.read();
-        if (r.done) done = true;
-        else {
-          hash.update(r.value);
-          pending.push(r.value);
-          pendingBytes += r.value.length;
-        }
+  let total = 0;
+  let last: Uint8Array = new Uint8Array(0);
+  if (desc.size <= chunkSize) {
+    const parts: Uint8Array[] = [];
+    try {
+      for await (const c of stream) {
+        hash.update(c);
+        parts.push(c);
+        total += c.byteLength;
+        if (total > desc.size) break; // a lying stream: reported below, not read to the end
       }
-      const take = Math.min(pendingBytes, chunkSize);
-      const out = new Uint8Array(take);
-      let off = 0;
-      while (off < take) {
-        const head = pending[0];
-        const n = Math.min(head.length, take - off);
-        out.set(head.subarray(0, n), off);
-        off += n;
-        if (n === head.length) pending.shift();
-        else pending[0] = head.subarray(n);
-      }
-      pendingBytes -= take;
-      return out;
-    };
-    let chunk = await fill();
-    const last = () => done && pendingBytes === 0;
-    while (!last()) {
-      const res = await http.request(t.host, {
-        method: "PATCH",
-        path: location,
-        headers: {
-          "Content-Type": OCTETS,
-          "Content-Range": `${sent}-${sent + chunk.length - 1}`,
-          "Content-Length": String(chunk.length),
+    } finally {
+      await stream.cancel().catch(() => {});
+    }
+    last = new Uint8Array(await new Blob(parts as Uint8Array<ArrayBuffer>[]).arrayBuffer());
+  } else {
+    const counted = stream.pipeThrough(
+      new TransformStream<Uint8Array, Uint8Array>({
+        transform(c, out) {
+          hash.update(c);
+          total += c.byteLength;
+          // A stream longer than its descriptor is cut off here (reported below) rather than uploaded to the end.
+          if (total > desc.size) out.terminate();
+          else out.enqueue(c);
         },
-        body: chunk,
-        scopes,
-        what,
-      });
-      if (res.status !== 202) await failSession(http, t.host, res, what);
-      await res.body?.cancel();
-      location = new URL(res.headers.get("Location") ?? location, location).toString();
-      sent += chunk.length;
-      chunk = await fill();
-    }
-    const total = sent + chunk.length;
-    const got = `${desc.digest.slice(0, desc.digest.indexOf(":"))}:${hash.digest("hex")}`;
-    if (total !== desc.size || got !== desc.digest) {
-      await http.request(t.host, { method: "DELETE", path: location, scopes, what }).then(
-        (r) => r.body?.cancel(),
-        () => {},
-      );
-      throw new RegistryError(
-        `${what}: the local content does not match its descriptor (size ${total} vs ${desc.size}, digest ${got})`,
-      );
-    }
+      }),
+    );
     const res = await http.request(t.host, {
-      method: "PUT",
-      path: withDigest(location, desc.digest),
-      headers: { "Content-Type": OCTETS, "Content-Length": String(chunk.length) },
-      body: chunk,
+      method: "PATCH",
+      path: location,
+      headers: { "Content-Type": OCTETS },
+      body: counted,
       scopes,
       what,
     });
-    if (res.status !== 201) await failSession(http, t.host, res, what);
+    if (res.status !== 202) await failSession(http, t.host, res, what);
     await res.body?.cancel();
-  } finally {
-    await reader.cancel().catch(() => {});
+    location = new URL(res.headers.get("Location") ?? location, location).toString();
   }
+  const got = `${desc.digest.slice(0, desc.digest.indexOf(":"))}:${hash.digest("hex")}`;
+  if (total !== desc.size || got !== desc.digest) {
+    await http.request(t.host, { method: "DELETE", path: location, scopes, what }).then(
+      (r) => r.body?.cancel(),
+      () => {},
+    );
+    throw new RegistryError(
+      `${what}: the local content does not match its descriptor (size ${total} vs ${desc.size}, digest ${got})`,
+    );
+  }
+  const res = await http.request(t.host, {
+    method: "PUT",
+    path: withDigest(location, desc.digest),
+    headers: { "Content-Type": OCTETS, "Content-Length": String(last.length) },
+    body: last,
+    scopes,
+    what,
+  });
+  if (res.status !== 201) await failSession(http, t.host, res, what);
+  await res.body?.cancel();
 }
 
 /**

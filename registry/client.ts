@@ -31,7 +31,7 @@ export interface RegistryOptions {
   userAgent?: string;
   /** Retries after a 5xx or a dropped connection (default 3). */
   retries?: number;
-  /** Upload chunk size and the largest blob pushed in a single PUT (default 8 MiB). */
+  /** The largest blob pushed in a single PUT (default 8 MiB); larger ones go up in one streamed PATCH. */
   chunkSize?: number;
   /** First retry delay in ms, doubled per retry (default 200). */
   backoffMs?: number;
@@ -242,7 +242,7 @@ export class RegistryClient {
 
   /**
    * Uploads unless present; tries cross-repo mount from `mountFrom` repos on the same registry; monolithic PUT for
-   * small blobs, chunked PATCH for large ones; `open` may be called again for a retry.
+   * small blobs, one streamed PATCH for large ones; `open` may be called again for a retry.
    */
   async pushBlob(
     ref: Reference,

@@ -112,6 +112,18 @@ Deno.test("clear errors: image not found, unreachable registry, bad local conten
     );
     assertStringIncludes(bad.message, "does not match its descriptor");
     assert(!(await client.hasBlob(parseReference(`${reg.host}/x:1`), layer.digest)), "nothing was committed");
+    // Above the chunk size the blob goes up in one streamed PATCH: wrong or overlong content is caught the same way.
+    const streamed = new RegistryClient({ retries: 1, backoffMs: 10, chunkSize: 1024 });
+    const big = { ...layer, size: 100_000 };
+    for (const wrong of [new Uint8Array(100_000), new Uint8Array(10_000_000)]) {
+      const e = await assertRejects(
+        () => streamed.pushBlob(parseReference(`${reg.host}/x:1`), big, () => ReadableStream.from([wrong])),
+        RegistryError,
+      );
+      assertStringIncludes(e.message, "does not match its descriptor");
+      assertStringIncludes(e.message, `size ${wrong.length} vs 100000`);
+    }
+    assert(!(await client.hasBlob(parseReference(`${reg.host}/x:1`), layer.digest)), "nothing was committed");
   } finally {
     await reg.stop();
   }

@@ -1,6 +1,6 @@
 /**
  * Registry client for the OCI distribution API: reference parsing with docker's normalization, pull with platform
- * selection and digest verification, push with mounts and chunked uploads, Basic/Bearer auth from docker's
+ * selection and digest verification, push with mounts and streamed uploads, Basic/Bearer auth from docker's
  * config.json and credential helpers, mirrors, retries.
  *
  * @example
