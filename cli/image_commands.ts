@@ -120,7 +120,11 @@ export async function pushCommand(argv: string[]): Promise<number> {
     if (rec?.compression) {
       // Built without --push: its layers are still the store's uncompressed tars; compress them once, and name the
       // compressed manifest from now on so the next push finds it ready.
-      const out = await compressStoredImage(new ContentStore(root), img.manifest, img.config, rec.compression);
+      const out = await compressStoredImage(new ContentStore(root), img.manifest, img.config, rec.compression, {
+        registry: client,
+        ref: target,
+        log: (m) => console.error(m),
+      });
       img.manifest = out.manifest;
       img.manifestBytes = out.manifestBytes;
       await new ImageIndex(root).put(imageRecord(rec.name, out, rec.created));
