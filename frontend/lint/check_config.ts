@@ -34,7 +34,13 @@ const csv = (v: string) => v.split(",").map((r) => r.trim());
  * from, for the error message.
  */
 export function parseCheckConfig(text: string, source = "check directive"): CheckConfig {
-  const config: CheckConfig = { skipAll: false, skip: [], experimentalAll: false, experimental: [], errorOnWarn: false };
+  const config: CheckConfig = {
+    skipAll: false,
+    skip: [],
+    experimentalAll: false,
+    experimental: [],
+    errorOnWarn: false,
+  };
   text = text.trim();
   if (text === "") return config;
   const parts = text.split(";");

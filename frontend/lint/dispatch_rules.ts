@@ -224,7 +224,9 @@ function checkIgnoredSources(
   for (const raw of sources) {
     if (kind === "add" && /^(https?:\/\/|git@|git:\/\/)/.test(raw)) continue;
     const src = cleanSlash(raw);
-    if ((src === "." || src === "/") && !m.patterns.some((p) => !p.exclusion && ["*", "**", "**/*"].includes(p.cleaned))) {
+    if (
+      (src === "." || src === "/") && !m.patterns.some((p) => !p.exclusion && ["*", "**", "**/*"].includes(p.cleaned))
+    ) {
       continue;
     }
     const rel = src === "/" ? "." : src.replace(/^\/+/, "");

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../test/util/assert.ts";
-import { type LintOptions, lintDockerfile } from "./mod.ts";
+import { lintDockerfile, type LintOptions } from "./mod.ts";
 
 const ALPINE_ENV = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"];
 
@@ -21,7 +21,9 @@ Deno.test("UndefinedVar: use before definition, typos with suggestions, ENV pair
     "UndefinedVar 2: Usage of undefined variable '$foo'",
   ]);
   assertEquals(
-    lint("FROM alpine\nARG DIR_BINARIES=binaries/\nARG DIR_ASSETS=assets/\nARG DIR_CONFIG=config/\nCOPY $DIR_ASSET .\n"),
+    lint(
+      "FROM alpine\nARG DIR_BINARIES=binaries/\nARG DIR_ASSETS=assets/\nARG DIR_CONFIG=config/\nCOPY $DIR_ASSET .\n",
+    ),
     ["UndefinedVar 5: Usage of undefined variable '$DIR_ASSET' (did you mean $DIR_ASSETS?)"],
   );
   assertEquals(lint("FROM alpine\nENV PATH=$PAHT:/tmp/bin\n"), [
@@ -118,7 +120,10 @@ Deno.test("CopyIgnoredFile (experimental): context sources .dockerignore exclude
   ];
   assertEquals(lint("# check=experimental=CopyIgnoredFile\n" + src, { dockerignore: ["Dockerfile"] }), expected);
   // Experimental rules ignore skip=all.
-  assertEquals(lint("# check=skip=all;experimental=CopyIgnoredFile\n" + src, { dockerignore: ["Dockerfile"] }), expected);
+  assertEquals(
+    lint("# check=skip=all;experimental=CopyIgnoredFile\n" + src, { dockerignore: ["Dockerfile"] }),
+    expected,
+  );
   const on = "# check=experimental=all\n";
   assertEquals(
     lint(on + "FROM scratch AS base\nCOPY Dockerfile /foobar\n\nFROM base\nCOPY --from=base /foobar /Dockerfile\n", {

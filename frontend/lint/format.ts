@@ -65,7 +65,9 @@ function formatBuildSummary(warnings: LintWarning[], name: string, source: strin
 
 function formatCheck(warnings: LintWarning[], name: string, source: string): string {
   if (warnings.length === 0) return "Check complete, no warnings found.\n";
-  let out = `Check complete, ${warnings.length === 1 ? "1 warning has" : `${warnings.length} warnings have`} been found!\n`;
+  let out = `Check complete, ${
+    warnings.length === 1 ? "1 warning has" : `${warnings.length} warnings have`
+  } been found!\n`;
   // Stable, unlike BuildKit's sort.Slice: equal lines keep the order the rules found them in.
   const sorted = warnings.map((w, i) => [w, i] as const).sort((a, b) => a[0].line - b[0].line || a[1] - b[1]);
   for (const [w] of sorted) {

@@ -1,7 +1,7 @@
 import { assertEquals } from "../../test/util/assert.ts";
 import { formatWarnings, lintDockerfile, sourceExcerpt } from "./mod.ts";
 
-const SOURCE = "# syntax=docker/dockerfile:1\n\nFROM alpine\nCMD echo \"Hello, world!\"\n";
+const SOURCE = '# syntax=docker/dockerfile:1\n\nFROM alpine\nCMD echo "Hello, world!"\n';
 
 Deno.test("build summary: BuildKit's progress=plain layout, singular and plural", () => {
   const { warnings } = lintDockerfile(SOURCE, { baseEnv: () => [] });

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Platform, formatPlatform, hostPlatform, parsePlatform } from "../../oci/mod.ts";
+import { formatPlatform, hostPlatform, parsePlatform, type Platform } from "../../oci/mod.ts";
 import { parseReference } from "../../registry/mod.ts";
 import type { ShellLex } from "../shell/mod.ts";
 import type { ArgInstruction, FromInstruction } from "../instructions/mod.ts";

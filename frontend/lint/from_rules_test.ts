@@ -1,5 +1,5 @@
 import { assertEquals } from "../../test/util/assert.ts";
-import { type LintOptions, lintDockerfile } from "./mod.ts";
+import { lintDockerfile, type LintOptions } from "./mod.ts";
 
 function lint(source: string, opts: LintOptions = {}): string[] {
   const r = lintDockerfile(source, { baseEnv: () => [], platform: "linux/amd64", ...opts });
@@ -26,8 +26,10 @@ Deno.test("UndefinedArgInFrom: undeclared names, with BuildKit's suggestion", ()
   ]);
   // The platform expands to nothing: the build cannot go on.
   assertEquals(r.error?.message, "Dockerfile:1: empty platform value from expression $BULIDPLATFORM");
-  assertEquals(lint("ARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\n")[0],
-    "UndefinedArgInFrom 3: FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)");
+  assertEquals(
+    lint("ARG MY_OS=linux\nARG MY_ARCH=amd64\nFROM --platform=linux/${MYARCH} busybox\n")[0],
+    "UndefinedArgInFrom 3: FROM argument 'MYARCH' is not declared (did you mean MY_ARCH?)",
+  );
   assertEquals(lint("ARG tag=latest\nFROM busybox:${tag}${version} AS b\nCOPY Dockerfile .\n"), [
     "UndefinedArgInFrom 2: FROM argument 'version' is not declared",
   ]);

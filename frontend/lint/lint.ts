@@ -8,11 +8,30 @@
 import type { TsbuildError } from "../../errors.ts";
 import { PatternMatcher } from "../../context/mod.ts";
 import { type Node, parseDockerfile } from "../parser/mod.ts";
-import { type ArgInstruction, DockerfileError, type FromInstruction, type Instruction, parseInstruction } from "../instructions/mod.ts";
+import {
+  type ArgInstruction,
+  DockerfileError,
+  type FromInstruction,
+  type Instruction,
+  parseInstruction,
+} from "../instructions/mod.ts";
 import { ShellLex } from "../shell/mod.ts";
 import { type CheckConfig, parseCheckConfig, skippedRules } from "./check_config.ts";
-import { cloneStageState, type DispatchContext, dispatchStage, newStageState, type StageState } from "./dispatch_rules.ts";
-import { checkDefaultBaseNames, checkFromLine, defaultArgs, defaultPlatforms, FromError, metaArgScope } from "./from_rules.ts";
+import {
+  cloneStageState,
+  type DispatchContext,
+  dispatchStage,
+  newStageState,
+  type StageState,
+} from "./dispatch_rules.ts";
+import {
+  checkDefaultBaseNames,
+  checkFromLine,
+  defaultArgs,
+  defaultPlatforms,
+  FromError,
+  metaArgScope,
+} from "./from_rules.ts";
 import { SourceLines } from "./source_text.ts";
 import {
   checkDescription,
@@ -143,7 +162,11 @@ function run(
       stages.push({ index: stages.length, name: inst.name?.toLowerCase(), from: cmd, inst, commands: [], typed: [] });
     } else if (stages.length === 0) {
       if (inst.kind !== "arg") {
-        throw new DockerfileError(file, node.startLine, `${keyword.toUpperCase()} before the first FROM: only ARG may come before FROM`);
+        throw new DockerfileError(
+          file,
+          node.startLine,
+          `${keyword.toUpperCase()} before the first FROM: only ARG may come before FROM`,
+        );
       }
       metaArgs.push(inst);
     } else {

@@ -18,9 +18,9 @@
  *
  * @module
  */
-export { type LintOptions, type LintResult, lintDockerfile } from "./lint.ts";
+export { lintDockerfile, type LintOptions, type LintResult } from "./lint.ts";
 export type { LineRange, LintWarning } from "./warning.ts";
 export { type FormatOptions, formatWarnings, shortWarning, sourceExcerpt } from "./format.ts";
 export { type CheckConfig, CheckOptionError, parseCheckConfig } from "./check_config.ts";
-export { type LintRule, MESSAGES, RULES, type RuleName } from "./rules.ts";
+export { type LintRule, MESSAGES, type RuleName, RULES } from "./rules.ts";
 export { isSecretKey } from "./secret_keys.ts";

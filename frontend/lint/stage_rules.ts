@@ -96,8 +96,9 @@ export function checkInstructionCasing(stages: LintStage[], report: WarningRepor
   }
   const majorityLower = lower > upper;
   for (const c of all) {
-    if (majorityLower && !isLower(c.keyword)) report.report("ConsistentInstructionCasing", c.range, c.keyword, "lowercase");
-    else if (!majorityLower && !isUpper(c.keyword)) {
+    if (majorityLower && !isLower(c.keyword)) {
+      report.report("ConsistentInstructionCasing", c.range, c.keyword, "lowercase");
+    } else if (!majorityLower && !isUpper(c.keyword)) {
       report.report("ConsistentInstructionCasing", c.range, c.keyword, "uppercase");
     }
   }

@@ -1,5 +1,5 @@
 import { assertEquals } from "../../test/util/assert.ts";
-import { type LintOptions, lintDockerfile } from "./mod.ts";
+import { lintDockerfile, type LintOptions } from "./mod.ts";
 
 /** `Rule line: message` for each warning, in the order found. */
 function lint(source: string, opts: LintOptions = {}): string[] {
@@ -10,7 +10,9 @@ function lint(source: string, opts: LintOptions = {}): string[] {
 
 Deno.test("StageNameCasing and FromAsCasing (BuildKit's testStageName cases)", () => {
   assertEquals(
-    lint("\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n"),
+    lint(
+      "\n# warning: stage name should be lowercase\n#\nFROM scratch AS BadStageName\n\n#\nFROM scratch as base2\n\nFROM scratch AS base3\n",
+    ),
     [
       "StageNameCasing 4: Stage name 'BadStageName' should be lowercase",
       "FromAsCasing 7: 'as' and 'FROM' keywords' casing do not match",
@@ -70,9 +72,12 @@ Deno.test("warnings found before an error are kept, with the error", () => {
 });
 
 Deno.test("NoEmptyContinuation points at the instruction's last line", () => {
-  assertEquals(lint("FROM scratch\n# warning: empty continuation line\nCOPY Dockerfile \\\n\n.\nCOPY Dockerfile \\\n.\n"), [
-    "NoEmptyContinuation 5: Empty continuation line",
-  ]);
+  assertEquals(
+    lint("FROM scratch\n# warning: empty continuation line\nCOPY Dockerfile \\\n\n.\nCOPY Dockerfile \\\n.\n"),
+    [
+      "NoEmptyContinuation 5: Empty continuation line",
+    ],
+  );
   assertEquals(lint("FROM scratch\nCOPY Dockerfile \\\n  .\n"), []);
 });
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { type CheckConfig, ruleEnabled } from "./check_config.ts";
-import { MESSAGES, RULES, type RuleName } from "./rules.ts";
+import { MESSAGES, type RuleName, RULES } from "./rules.ts";
 
 /** One build-check violation, as BuildKit reports it. */
 export interface LintWarning {
