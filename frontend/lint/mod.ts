@@ -24,3 +24,4 @@ export { type FormatOptions, formatWarnings, shortWarning, sourceExcerpt } from 
 export { type CheckConfig, CheckOptionError, parseCheckConfig } from "./check_config.ts";
 export { type LintRule, MESSAGES, type RuleName, RULES } from "./rules.ts";
 export { isSecretKey } from "./secret_keys.ts";
+export { LintViolationError } from "./errors.ts";
