@@ -38,9 +38,7 @@ export async function cacheManifest(
   }
   const config = encodeCacheConfig(records, (l: CachedLayer) => {
     const blob = blobs.get(l.diffID);
-    if (blob) return { blob };
-    if (!isUncompressed(l)) return { blob: { mediaType: l.mediaType, digest: l.digest, size: l.size }, asBlob: true };
-    return undefined;
+    return blob ? { blob } : baseLayerBlob(l);
   });
   const cfg = await content.writeBytes(JSON.stringify(config));
   const manifest: ImageManifest = {
@@ -69,12 +67,20 @@ export async function exportCache(
   }
 }
 
-/** The inline cache value (image config key `moby.buildkit.cache.v0`): layers are found in the image by diffID. */
+/**
+ * The inline cache value (image config key `moby.buildkit.cache.v0`): the layers a build made are found in the image
+ * by diffID.
+ */
 export function inlineCache(records: ExportRecord[], imageDiffIDs: string[]): string {
   const have = new Set(imageDiffIDs);
   // Only records the image can serve: every layer of theirs is one of its own (not so after --squash).
   const servable = records.filter((r) => r.layers.every((l) => have.has(l.diffID)));
-  return encodeInline(encodeCacheConfig(servable, () => undefined));
+  return encodeInline(encodeCacheConfig(servable, baseLayerBlob));
+}
+
+/** A base image layer is kept in the store as its image's blob: the importing store names it the same way. */
+function baseLayerBlob(l: CachedLayer): { blob: Descriptor; asBlob: true } | undefined {
+  return isUncompressed(l) ? undefined : { blob: { mediaType: l.mediaType, digest: l.digest, size: l.size }, asBlob: true };
 }
 
 async function pushRegistry(refText: string, deps: CacheExportDeps, manifest: ImageManifest, bytes: Uint8Array): Promise<string> {

@@ -38,8 +38,8 @@ interface LoadedCache {
 /**
  * `--cache-from` sources, consulted by the solver on a local miss. Sources are read on the first miss, and a layer
  * blob only when a hit needs it: it is fetched (digest verified), decompressed and stored under its diffID (verified
- * again), so the record then passes the solver's own blob check and later builds hit locally. A record whose chain
- * does not start with the asking step's input, or whose blobs cannot be fetched, is a miss, never a hit.
+ * again), so the record then passes the solver's own blob check and later builds hit locally. A record whose blobs
+ * cannot be fetched is a miss, never a hit.
  */
 export class CacheImporter implements CacheImportSource {
   #specs: CacheImportSpec[];
@@ -52,23 +52,21 @@ export class CacheImporter implements CacheImportSource {
     this.#deps = deps;
   }
 
-  async lookup(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined> {
+  async lookup(key: string): Promise<CacheRecord | undefined> {
     this.#loaded ??= Promise.all(this.#specs.map((s) => this.#load(s)))
       .then((all) => all.filter((c): c is LoadedCache => c !== undefined));
     for (const src of await this.#loaded) {
       const rec = src.byKey.get(key);
       if (!rec) continue;
-      const chain = rec.layers.map((i) => src.config.layers[i]);
-      // The key covers the input, so this holds for any honest cache; checked so that no cache can splice layers.
-      if (chain.length < inputLayers.length || inputLayers.some((l, i) => l.diffID !== chain[i].diffID)) continue;
-      const own: CachedLayer[] = [];
-      for (const entry of chain.slice(inputLayers.length)) {
-        const l = await this.#layer(src, entry);
+      // The key covers the step's input chain, so the record's chain is the one the step would build on.
+      const layers: CachedLayer[] = [];
+      for (const i of rec.layers) {
+        const l = await this.#layer(src, src.config.layers[i]);
         if (!l) break;
-        own.push(l);
+        layers.push(l);
       }
-      if (own.length !== chain.length - inputLayers.length) continue;
-      return { key, layers: [...inputLayers, ...own], empty: rec.empty, inputs: {}, created: rec.created };
+      if (layers.length !== rec.layers.length) continue;
+      return { key, layers, empty: rec.empty, inputs: {}, created: rec.created };
     }
     return undefined;
   }
@@ -90,12 +88,8 @@ export class CacheImporter implements CacheImportSource {
   async #fetch(src: LoadedCache, entry: CacheLayerEntry): Promise<CachedLayer | undefined> {
     const content = this.#deps.content;
     if (entry.asBlob && entry.blob) {
+      // A base image layer: named as its image names it, pulled from there when something needs its bytes.
       const b = entry.blob;
-      if (!(await content.has(b.digest))) {
-        const got = await src.open(entry);
-        if (!got) return undefined;
-        await content.writeStream(got.stream, { digest: b.digest, size: b.size });
-      }
       return { mediaType: b.mediaType, digest: b.digest, size: b.size, diffID: entry.diffID };
     }
     let size = await content.size(entry.diffID);

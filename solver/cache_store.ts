@@ -20,11 +20,12 @@ export interface CacheRecord {
 }
 
 /**
- * Records from outside the store (`--cache-from`), asked on a local miss. A returned record's chain starts with
- * `inputLayers` and the blobs of the rest are already in the content store (the solver checks that again).
+ * Records from outside the store (`--cache-from`), asked on a local miss. The blobs of the layers a build made in a
+ * returned record's chain are already in the content store (the solver checks that again); base image layers are
+ * named as their image names them.
  */
 export interface CacheImportSource {
-  lookup(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined>;
+  lookup(key: string): Promise<CacheRecord | undefined>;
 }
 
 /**

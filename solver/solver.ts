@@ -1,6 +1,6 @@
 import type { ExecVertex, FileVertex, Graph, SourceLocation, Vertex, VertexId } from "../graph/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
-import type { LayerStore } from "../snapshotter/mod.ts";
+import { isUncompressed, type LayerStore } from "../snapshotter/mod.ts";
 import type { CacheMounts, ExtraHost, RuncExecutor } from "../executor/mod.ts";
 import { ContextHasher } from "../context/mod.ts";
 import { cacheKey } from "./cache_key.ts";
@@ -38,6 +38,16 @@ export interface LocalResult {
 }
 
 export type VertexResult = FsResult | LocalResult;
+
+/** A vertex's cache key and, for steps, the named inputs it covers (what `--explain` compares). */
+interface StepKey {
+  key: string;
+  inputs: Record<string, string>;
+  /** The base image a filesystem state is (`--explain` names it). */
+  label?: string;
+  /** A local source, whose hasher keys the steps that read it. */
+  local?: LocalResult;
+}
 
 /** Everything the solver needs; built once per build by `build()`. */
 export interface SolverDeps {
@@ -85,6 +95,8 @@ export class Solver {
   #firstError: unknown;
   #stepIds = new Map<VertexId, number>();
   #nextStep = 1;
+  #keys = new Map<VertexId, Promise<StepKey>>();
+  #hits = new Map<VertexId, Promise<CacheRecord | undefined>>();
 
   constructor(graph: Graph, deps: SolverDeps) {
     this.#graph = graph;
@@ -120,9 +132,18 @@ export class Solver {
   async solveTarget(): Promise<Map<VertexId, VertexResult>> {
     const stage = this.#graph.stages[this.#graph.target];
     try {
-      // Start every vertex the target reaches now: a step waits only for its own inputs, so independent branches
-      // (stages joined late by COPY --from) run side by side instead of in the order they are first needed.
-      const started = [...this.#reachable(stage.root)].map((id) => this.solve(id));
+      // Keys first (they depend on definitions and context files, never on what a step makes): a step that misses
+      // but whose result only hits need is never run, as BuildKit skips what a cache hit makes unnecessary (the
+      // build stage behind a cached COPY --from, with an imported mode=min cache).
+      const reachable = [...this.#reachable(stage.root)];
+      await Promise.all(reachable.map((id) => this.#keyOf(id)));
+      const needed = await this.#needed(stage.root, reachable);
+      // Start every vertex that is needed or a hit now: a step waits only for its own inputs, so independent
+      // branches (stages joined late by COPY --from) run side by side instead of in the order they are first needed.
+      const started: Promise<VertexResult>[] = [];
+      for (const id of reachable) {
+        if (needed.has(id) || await this.#probe(id)) started.push(this.solve(id));
+      }
       try {
         await this.solve(stage.root);
       } finally {
@@ -155,6 +176,77 @@ export class Solver {
       } else if (v.kind === "merge") stack.push(...v.inputs);
     }
     return seen;
+  }
+
+  /**
+   * Vertices whose results the build needs: the target stage's chain (its history needs every step), steps whose
+   * stage must not use the cache, and the inputs of every needed step that misses. A hit needs nothing of its inputs.
+   */
+  async #needed(root: VertexId, reachable: VertexId[]): Promise<Set<VertexId>> {
+    const needed = new Set<VertexId>();
+    const stack: VertexId[] = [];
+    for (let id: VertexId | null = root; id !== null;) {
+      stack.push(id);
+      const v: Vertex = this.#graph.vertices[id];
+      if (v.kind === "merge") stack.push(...v.inputs);
+      id = v.kind === "exec" || v.kind === "file" ? v.input : null;
+    }
+    for (const id of reachable) if (this.#deps.noCacheStages.has(this.#stageOf.get(id) ?? -1)) stack.push(id);
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (needed.has(id)) continue;
+      needed.add(id);
+      const v = this.#graph.vertices[id];
+      if (v.kind === "merge") stack.push(...v.inputs);
+      if ((v.kind === "exec" || v.kind === "file") && !(await this.#probe(id))) {
+        if (v.input !== null) stack.push(v.input);
+        stack.push(...dependencies(v));
+      }
+    }
+    return needed;
+  }
+
+  /** A step's key and named inputs, from its inputs' keys: nothing runs to compute them. */
+  #keyOf(id: VertexId): Promise<StepKey> {
+    let p = this.#keys.get(id);
+    if (!p) {
+      p = this.#computeKey(id);
+      this.#keys.set(id, p);
+    }
+    return p;
+  }
+
+  async #computeKey(id: VertexId): Promise<StepKey> {
+    const v = this.#graph.vertices[id];
+    if (v.kind !== "exec" && v.kind !== "file") {
+      if (v.kind === "merge") return { key: cacheKey({ merge: await Promise.all(v.inputs.map(async (i) => (await this.#keyOf(i)).key)) }), inputs: {} };
+      const r = await this.solve(id);
+      return { key: r.key, label: r.kind === "fs" ? r.label : undefined, inputs: {}, local: r.kind === "local" ? r : undefined };
+    }
+    const deps = dependencies(v);
+    const [input, ...solved] = await Promise.all([
+      v.input === null ? { key: "scratch", inputs: {} } : this.#keyOf(v.input),
+      ...deps.map((d) => this.#keyOf(d)),
+    ]);
+    // What stepInputs reads of its inputs: keys, the base image label, local sources' hashers.
+    const asResult = (k: StepKey): VertexResult => k.local ?? { kind: "fs", key: k.key, label: k.label, layers: [], empty: true, cached: false };
+    const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, asResult(solved[i])]));
+    const inputs = await stepInputs(v, asResult(input) as FsResult, sources);
+    return { key: cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch, ...execExtras(v, this.#deps) }), inputs };
+  }
+
+  /** The usable cache record of a step (local, else imported), looked up once per build. */
+  #probe(id: VertexId): Promise<CacheRecord | undefined> {
+    let p = this.#hits.get(id);
+    if (!p) {
+      const v = this.#graph.vertices[id];
+      const useCache = !this.#deps.noCacheStages.has(this.#stageOf.get(id) ?? -1);
+      p = (v.kind === "exec" || v.kind === "file") && useCache
+        ? this.#keyOf(id).then((k) => this.#validRecord(k.key))
+        : Promise.resolve(undefined);
+      this.#hits.set(id, p);
+    }
+    return p;
   }
 
   async fsInput(id: VertexId | null): Promise<FsResult> {
@@ -199,21 +291,21 @@ export class Solver {
   }
 
   async #step(id: VertexId, v: ExecVertex | FileVertex): Promise<FsResult> {
+    const { key, inputs } = await this.#keyOf(id);
+    const name = this.#name(id, v);
+    const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });
+    const useCache = !this.#deps.noCacheStages.has(this.#stageOf.get(id) ?? -1);
+    // A hit needs nothing of its inputs: its record holds the whole layer chain.
+    const hit = await this.#probe(id);
+    if (hit) {
+      this.#deps.progress.emit({ type: "step.cached", id: this.#stepId(id), name, time: performance.now() });
+      return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true, created: hit.created };
+    }
     const deps = dependencies(v);
     const [input, ...solved] = await Promise.all([this.fsInput(v.input), ...deps.map((d) => this.solve(d))]);
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, solved[i]]));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
-    const inputs = await stepInputs(v, input, sources);
-    const key = cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch, ...execExtras(v, this.#deps) });
     const stepId = this.#stepId(id);
-    const name = this.#name(id, v);
-    const identity = cacheKey({ identity: name, stage: this.#stageOf.get(id) });
-    const useCache = !this.#deps.noCacheStages.has(this.#stageOf.get(id) ?? -1);
-    const hit = useCache ? await this.#validRecord(key, input.layers) : undefined;
-    if (hit) {
-      this.#deps.progress.emit({ type: "step.cached", id: stepId, name, time: performance.now() });
-      return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true, created: hit.created };
-    }
     const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache, sources) : undefined;
     return await this.#sem.run(async () => {
       if (this.#abort.signal.aborted) throw new BuildCancelledError();
@@ -245,19 +337,22 @@ export class Solver {
     });
   }
 
-  /** A record is a hit only when every blob it names past its input is still in the store. */
-  async #validRecord(key: string, inputLayers: CachedLayer[]): Promise<CacheRecord | undefined> {
+  /**
+   * A record is a hit only when every layer blob a build made in its chain is still in the store (base image
+   * layers are fetched from their image when needed). A local miss asks the importer (`--cache-from`).
+   */
+  async #validRecord(key: string): Promise<CacheRecord | undefined> {
     const rec = await this.#deps.cache.get(key);
-    if (rec && await this.#blobsPresent(rec, inputLayers)) return rec;
-    const imported = await this.#deps.importer?.lookup(key, inputLayers);
-    if (!imported || imported.key !== key || !(await this.#blobsPresent(imported, inputLayers))) return undefined;
+    if (rec && await this.#blobsPresent(rec)) return rec;
+    const imported = await this.#deps.importer?.lookup(key);
+    if (!imported || imported.key !== key || !(await this.#blobsPresent(imported))) return undefined;
     await this.#deps.cache.put(imported);
     return imported;
   }
 
-  async #blobsPresent(rec: CacheRecord, inputLayers: CachedLayer[]): Promise<boolean> {
-    for (const l of rec.layers.slice(inputLayers.length)) {
-      if (!(await this.#deps.layers.content.has(l.digest))) return false;
+  async #blobsPresent(rec: CacheRecord): Promise<boolean> {
+    for (const l of rec.layers) {
+      if (isUncompressed(l) && !(await this.#deps.layers.content.has(l.digest))) return false;
     }
     return true;
   }
