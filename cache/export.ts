@@ -33,7 +33,12 @@ export async function cacheManifest(
       // are named, not carried: the importing build pulls its base image anyway.
       if (blobs.has(l.diffID) || !isUncompressed(l) || !(await content.has(l.digest))) continue;
       const gz = await compressor.compressed(l, { compression: "gzip" });
-      blobs.set(l.diffID, { mediaType: MediaType.OciLayerGzip, digest: gz.digest, size: gz.size, annotations: { [UNCOMPRESSED]: l.diffID } });
+      blobs.set(l.diffID, {
+        mediaType: MediaType.OciLayerGzip,
+        digest: gz.digest,
+        size: gz.size,
+        annotations: { [UNCOMPRESSED]: l.diffID },
+      });
     }
   }
   const config = encodeCacheConfig(records, (l: CachedLayer) => {
@@ -63,7 +68,9 @@ export async function exportCache(
       : await pushRegistry(spec.ref, deps, manifest, bytes);
     return { manifestDigest: digest, records: records.length, layers: manifest.layers.length };
   } catch (e) {
-    throw new CacheExportError(`failed to export cache ${describeCacheSpec(spec)}: ${(e as Error).message}`, { cause: e });
+    throw new CacheExportError(`failed to export cache ${describeCacheSpec(spec)}: ${(e as Error).message}`, {
+      cause: e,
+    });
   }
 }
 
@@ -80,10 +87,17 @@ export function inlineCache(records: ExportRecord[], imageDiffIDs: string[]): st
 
 /** A base image layer is kept in the store as its image's blob: the importing store names it the same way. */
 function baseLayerBlob(l: CachedLayer): { blob: Descriptor; asBlob: true } | undefined {
-  return isUncompressed(l) ? undefined : { blob: { mediaType: l.mediaType, digest: l.digest, size: l.size }, asBlob: true };
+  return isUncompressed(l)
+    ? undefined
+    : { blob: { mediaType: l.mediaType, digest: l.digest, size: l.size }, asBlob: true };
 }
 
-async function pushRegistry(refText: string, deps: CacheExportDeps, manifest: ImageManifest, bytes: Uint8Array): Promise<string> {
+async function pushRegistry(
+  refText: string,
+  deps: CacheExportDeps,
+  manifest: ImageManifest,
+  bytes: Uint8Array,
+): Promise<string> {
   const ref = parseReference(refText);
   for (const d of [...manifest.layers, manifest.config]) {
     await deps.registry.pushBlob(ref, d, () => deps.content.readStream(d.digest));
@@ -95,7 +109,12 @@ async function pushRegistry(refText: string, deps: CacheExportDeps, manifest: Im
  * An OCI layout directory as BuildKit's type=local writes one: blobs first (each tmp + rename, skipped when
  * present), index.json last, so a reader never sees an index naming a blob that is not there yet.
  */
-async function writeLocal(dest: string, content: ContentStore, manifest: ImageManifest, bytes: Uint8Array): Promise<string> {
+async function writeLocal(
+  dest: string,
+  content: ContentStore,
+  manifest: ImageManifest,
+  bytes: Uint8Array,
+): Promise<string> {
   const dir = join(dest, "blobs", "sha256");
   await Deno.mkdir(dir, { recursive: true });
   const put = async (digest: string, write: (tmp: string) => Promise<void>) => {
@@ -122,7 +141,12 @@ async function writeLocal(dest: string, content: ContentStore, manifest: ImageMa
   const index = {
     schemaVersion: 2,
     mediaType: MediaType.OciIndex,
-    manifests: [{ mediaType: MediaType.OciManifest, digest, size: bytes.length, annotations: { "org.opencontainers.image.ref.name": "latest" } }],
+    manifests: [{
+      mediaType: MediaType.OciManifest,
+      digest,
+      size: bytes.length,
+      annotations: { "org.opencontainers.image.ref.name": "latest" },
+    }],
   };
   await atomicWrite(join(dest, "index.json"), JSON.stringify(index));
   return digest;

@@ -89,17 +89,24 @@ export function decodeCacheConfig(bytes: Uint8Array | string, from: string): Cac
     throw new CacheFormatError(`${from}: the cache config is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if (doc?.version !== CACHE_VERSION) {
-    throw new CacheFormatError(`${from}: not a tsbuild cache (version ${JSON.stringify(doc?.version)}, want ${CACHE_VERSION})`);
+    throw new CacheFormatError(
+      `${from}: not a tsbuild cache (version ${JSON.stringify(doc?.version)}, want ${CACHE_VERSION})`,
+    );
   }
   const digest = /^sha256:[0-9a-f]{64}$/;
-  if (!Array.isArray(doc.layers) || !Array.isArray(doc.records)) throw new CacheFormatError(`${from}: the cache config has no layers or records`);
+  if (!Array.isArray(doc.layers) || !Array.isArray(doc.records)) {
+    throw new CacheFormatError(`${from}: the cache config has no layers or records`);
+  }
   for (const l of doc.layers) {
     if (!digest.test(l?.diffID) || !Number.isSafeInteger(l.size) || (l.blob && !digest.test(l.blob.digest))) {
       throw new CacheFormatError(`${from}: bad layer entry ${JSON.stringify(l)}`);
     }
   }
   for (const r of doc.records) {
-    if (typeof r?.key !== "string" || !/^[0-9a-f]+$/.test(r.key) || !Array.isArray(r.layers) || r.layers.some((i) => !doc.layers[i])) {
+    if (
+      typeof r?.key !== "string" || !/^[0-9a-f]+$/.test(r.key) || !Array.isArray(r.layers) ||
+      r.layers.some((i) => !doc.layers[i])
+    ) {
       throw new CacheFormatError(`${from}: bad record entry ${JSON.stringify(r)?.slice(0, 200)}`);
     }
   }

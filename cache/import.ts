@@ -13,7 +13,14 @@ import {
 import type { ContentStore } from "../snapshotter/mod.ts";
 import { parseReference, type Reference, type RegistryClient, RegistryError } from "../registry/mod.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord } from "../solver/mod.ts";
-import { CACHE_CONFIG_MEDIA_TYPE, type CacheConfig, type CacheLayerEntry, decodeCacheConfig, decodeInline, INLINE_CACHE_KEY } from "./format.ts";
+import {
+  CACHE_CONFIG_MEDIA_TYPE,
+  type CacheConfig,
+  type CacheLayerEntry,
+  decodeCacheConfig,
+  decodeInline,
+  INLINE_CACHE_KEY,
+} from "./format.ts";
 import { type CacheImportSpec, describeCacheSpec } from "./spec.ts";
 
 /** What an import reads from and writes to. */
@@ -104,7 +111,9 @@ export class CacheImporter implements CacheImportSource {
   async #load(spec: CacheImportSpec): Promise<LoadedCache | undefined> {
     const name = describeCacheSpec(spec);
     try {
-      const c = spec.type === "local" ? await this.#loadLocal(spec.src, name) : await this.#loadRegistry(spec.ref, name);
+      const c = spec.type === "local"
+        ? await this.#loadLocal(spec.src, name)
+        : await this.#loadRegistry(spec.ref, name);
       if (!c) this.#deps.warn(`failed to import cache ${name}: not found`);
       return c;
     } catch (e) {
@@ -125,7 +134,8 @@ export class CacheImporter implements CacheImportSource {
     const desc = index.manifests?.find((d) => d.annotations?.["org.opencontainers.image.ref.name"] === "latest") ??
       index.manifests?.[0];
     if (!desc) return undefined;
-    const read = async (d: Descriptor) => new Uint8Array(await new Response(verified(await openFile(blobPath(d.digest)), d)).arrayBuffer());
+    const read = async (d: Descriptor) =>
+      new Uint8Array(await new Response(verified(await openFile(blobPath(d.digest)), d)).arrayBuffer());
     const manifest = JSON.parse(new TextDecoder().decode(await read(desc))) as ImageManifest;
     if (manifest.config?.mediaType !== CACHE_CONFIG_MEDIA_TYPE) throw new Error(`${dir} holds no cache manifest`);
     const config = decodeCacheConfig(await read(manifest.config), name);
@@ -163,9 +173,13 @@ export class CacheImporter implements CacheImportSource {
     // An image: its cache is inline, in its config, and its layers are the cache's blobs.
     const image = await reg.resolveImage(ref, this.#deps.platform);
     const value = (image.config as ImageConfig & Record<string, unknown>)[INLINE_CACHE_KEY];
-    if (typeof value !== "string") throw new Error(`image ${ref.familiar()} carries no inline cache (build it with --cache-to type=inline)`);
+    if (typeof value !== "string") {
+      throw new Error(`image ${ref.familiar()} carries no inline cache (build it with --cache-to type=inline)`);
+    }
     const byDiffID = new Map<string, Descriptor>();
-    image.config.rootfs.diff_ids.forEach((id, i) => image.manifest.layers[i] && byDiffID.set(id, image.manifest.layers[i]));
+    image.config.rootfs.diff_ids.forEach((id, i) =>
+      image.manifest.layers[i] && byDiffID.set(id, image.manifest.layers[i])
+    );
     const imageRef: Reference = image.ref;
     return loaded(name, decodeInline(value, name), async (entry) => {
       const d = byDiffID.get(entry.diffID);
@@ -193,7 +207,8 @@ function decompressed(stream: ReadableStream<Uint8Array>, mediaType: string): Re
 
 /** zstd has no Web or Node built-in: the zstd tool, as the compressor uses it. */
 function zstdDecompress(): TransformStream<Uint8Array, Uint8Array> {
-  const child = new Deno.Command("zstd", { args: ["-d", "-c", "-q"], stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
+  const child = new Deno.Command("zstd", { args: ["-d", "-c", "-q"], stdin: "piped", stdout: "piped", stderr: "null" })
+    .spawn();
   return { writable: child.stdin, readable: child.stdout };
 }
 
@@ -214,7 +229,9 @@ function verified(stream: ReadableStream<Uint8Array>, d: Descriptor): ReadableSt
       },
       flush() {
         const got = `sha256:${hash.digest("hex")}`;
-        if (got !== d.digest || size !== d.size) throw new Error(`blob ${d.digest} is corrupt: got ${got} (${size} bytes)`);
+        if (got !== d.digest || size !== d.size) {
+          throw new Error(`blob ${d.digest} is corrupt: got ${got} (${size} bytes)`);
+        }
       },
     }),
   );

@@ -35,5 +35,5 @@ export {
   INLINE_CACHE_KEY,
 } from "./format.ts";
 export { type ExportRecord, exportRecords } from "./collect.ts";
-export { CacheExportError, type CacheExportDeps, cacheManifest, exportCache, inlineCache } from "./export.ts";
+export { type CacheExportDeps, CacheExportError, cacheManifest, exportCache, inlineCache } from "./export.ts";
 export { type CacheImportDeps, CacheImporter } from "./import.ts";

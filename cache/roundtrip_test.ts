@@ -50,7 +50,12 @@ async function fixture() {
 function importer(specs: CacheImportSpec[], registry = new RegistryClient()) {
   const warnings: string[] = [];
   const content = new ContentStore(Deno.makeTempDirSync({ prefix: "tsbuild-cache-b-" }));
-  const imp = new CacheImporter(specs, { content, registry, platform: { os: "linux", architecture: "amd64" }, warn: (m) => warnings.push(m) });
+  const imp = new CacheImporter(specs, {
+    content,
+    registry,
+    platform: { os: "linux", architecture: "amd64" },
+    warn: (m) => warnings.push(m),
+  });
   return { imp, content, warnings };
 }
 
@@ -58,7 +63,10 @@ Deno.test("cache round trip: type=local gives a fresh store the same records, bl
   const { content, base, l1, l2, records } = await fixture();
   const dest = await Deno.makeTempDir({ prefix: "tsbuild-cache-dest-" });
   try {
-    const r = await exportCache({ type: "local", dest, mode: "min", ignoreError: false }, records, { content, registry: new RegistryClient() });
+    const r = await exportCache({ type: "local", dest, mode: "min", ignoreError: false }, records, {
+      content,
+      registry: new RegistryClient(),
+    });
     assertEquals([r.records, r.layers], [3, 2], "two layers were made by the build; the base layer is only named");
     const index = JSON.parse(await Deno.readTextFile(join(dest, "index.json")));
     assertEquals(index.manifests[0].digest, r.manifestDigest);
@@ -70,13 +78,23 @@ Deno.test("cache round trip: type=local gives a fresh store the same records, bl
     assertEquals(await b.content.has(l2.digest), false, "a hit fetches only the layers it needs");
     const rec3 = await b.imp.lookup("aa03");
     assertEquals(rec3?.layers, [base, l1, l2]);
-    assertEquals([rec3?.empty, rec3?.created, (await b.imp.lookup("aa02"))?.empty], [false, "2026-01-01T00:00:02Z", true]);
-    assertEquals(await b.content.readBytes(l2.digest), await content.readBytes(l2.digest), "decompressed back to the same tar");
+    assertEquals([rec3?.empty, rec3?.created, (await b.imp.lookup("aa02"))?.empty], [
+      false,
+      "2026-01-01T00:00:02Z",
+      true,
+    ]);
+    assertEquals(
+      await b.content.readBytes(l2.digest),
+      await content.readBytes(l2.digest),
+      "decompressed back to the same tar",
+    );
     assertEquals(b.warnings, []);
 
     // A corrupt blob in the cache: the hit that needs it is a miss, with a warning; nothing wrong enters the store.
     const manifest = JSON.parse(await Deno.readTextFile(join(dest, "blobs", "sha256", r.manifestDigest.slice(7))));
-    const big = manifest.layers.find((d: { annotations: Record<string, string> }) => d.annotations["containerd.io/uncompressed"] === l2.diffID);
+    const big = manifest.layers.find((d: { annotations: Record<string, string> }) =>
+      d.annotations["containerd.io/uncompressed"] === l2.diffID
+    );
     const path = join(dest, "blobs", "sha256", big.digest.slice(7));
     const bytes = await Deno.readFile(path);
     bytes[bytes.length - 20] ^= 0xff;
@@ -122,7 +140,11 @@ Deno.test("inline cache: only records whose layers are all in the image", async 
   const doc = decodeInline(inlineCache(records, [base.diffID, l1.diffID]), "test");
   assertEquals(doc.records.map((r) => r.key), ["aa01", "aa02"]);
   assertEquals(doc.layers.map((l) => l.diffID), [base.diffID, l1.diffID]);
-  assertEquals(doc.layers.map((l) => l.blob?.digest), [base.digest, undefined], "made layers are found in the image by diffID");
+  assertEquals(
+    doc.layers.map((l) => l.blob?.digest),
+    [base.digest, undefined],
+    "made layers are found in the image by diffID",
+  );
   assertEquals(doc.layers.map((l) => l.asBlob), [true, undefined], "base layers stay as their image names them");
   void l2;
 });

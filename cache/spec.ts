@@ -23,7 +23,9 @@ function attrs(flag: string, spec: string, allowed: string[]): Record<string, st
     const i = part.indexOf("=");
     const k = (i < 0 ? part : part.slice(0, i)).trim();
     if (!allowed.includes(k)) {
-      throw new CacheSpecError(`${flag} ${spec}: unknown attribute "${k}" (${allowed.filter((a) => a !== "type").join(", ")})`);
+      throw new CacheSpecError(
+        `${flag} ${spec}: unknown attribute "${k}" (${allowed.filter((a) => a !== "type").join(", ")})`,
+      );
     }
     out[k] = i < 0 ? "" : part.slice(i + 1);
   }
@@ -55,11 +57,21 @@ export function parseCacheTo(spec: string): CacheExportSpec {
   switch (type) {
     case "local": {
       const a = attrs(flag, spec, ["type", "dest", "mode", "ignore-error"]);
-      return { type, dest: required(flag, spec, "dest", a.dest), mode: mode(flag, spec, a.mode), ignoreError: bool(flag, spec, "ignore-error", a["ignore-error"]) };
+      return {
+        type,
+        dest: required(flag, spec, "dest", a.dest),
+        mode: mode(flag, spec, a.mode),
+        ignoreError: bool(flag, spec, "ignore-error", a["ignore-error"]),
+      };
     }
     case "registry": {
       const a = attrs(flag, spec, ["type", "ref", "mode", "ignore-error"]);
-      return { type, ref: required(flag, spec, "ref", a.ref), mode: mode(flag, spec, a.mode), ignoreError: bool(flag, spec, "ignore-error", a["ignore-error"]) };
+      return {
+        type,
+        ref: required(flag, spec, "ref", a.ref),
+        mode: mode(flag, spec, a.mode),
+        ignoreError: bool(flag, spec, "ignore-error", a["ignore-error"]),
+      };
     }
     case "inline": {
       const a = attrs(flag, spec, ["type", "mode"]);
@@ -69,7 +81,9 @@ export function parseCacheTo(spec: string): CacheExportSpec {
       return { type };
     }
     default:
-      throw new CacheSpecError(`${flag} ${spec}: ${type === undefined ? "type= is required" : `unknown type "${type}"`} (${TYPES})`);
+      throw new CacheSpecError(
+        `${flag} ${spec}: ${type === undefined ? "type= is required" : `unknown type "${type}"`} (${TYPES})`,
+      );
   }
 }
 
@@ -91,11 +105,17 @@ export function parseCacheFrom(spec: string): CacheImportSpec {
       return { type, ref: required(flag, spec, "ref", a.ref) };
     }
     default:
-      throw new CacheSpecError(`${flag} ${spec}: ${type === undefined ? "type= is required" : `unknown type "${type}"`} (local, registry)`);
+      throw new CacheSpecError(
+        `${flag} ${spec}: ${type === undefined ? "type= is required" : `unknown type "${type}"`} (local, registry)`,
+      );
   }
 }
 
 /** How a spec is shown in messages. */
 export function describeCacheSpec(s: CacheExportSpec | CacheImportSpec): string {
-  return s.type === "local" ? `type=local,${"dest" in s ? `dest=${s.dest}` : `src=${s.src}`}` : s.type === "registry" ? `type=registry,ref=${s.ref}` : "type=inline";
+  return s.type === "local"
+    ? `type=local,${"dest" in s ? `dest=${s.dest}` : `src=${s.src}`}`
+    : s.type === "registry"
+    ? `type=registry,ref=${s.ref}`
+    : "type=inline";
 }

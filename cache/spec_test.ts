@@ -19,8 +19,14 @@ Deno.test("cache specs: errors name the flag and value", () => {
   const cases: [() => unknown, string][] = [
     [() => parseCacheTo("type=gha"), `--cache-to type=gha: unknown type "gha"`],
     [() => parseCacheTo("type=local"), "--cache-to type=local: dest= is required"],
-    [() => parseCacheTo("type=local,dest=/c,mode=all"), "--cache-to type=local,dest=/c,mode=all: mode=all: use min or max"],
-    [() => parseCacheTo("type=registry,ref=a,compression=zstd"), `--cache-to type=registry,ref=a,compression=zstd: unknown attribute "compression"`],
+    [
+      () => parseCacheTo("type=local,dest=/c,mode=all"),
+      "--cache-to type=local,dest=/c,mode=all: mode=all: use min or max",
+    ],
+    [
+      () => parseCacheTo("type=registry,ref=a,compression=zstd"),
+      `--cache-to type=registry,ref=a,compression=zstd: unknown attribute "compression"`,
+    ],
     [() => parseCacheTo("type=inline,mode=max"), "type=inline supports only mode=min"],
     [() => parseCacheTo("dest=/c"), "--cache-to dest=/c: type= is required"],
     [() => parseCacheFrom("type=s3,bucket=b"), `--cache-from type=s3,bucket=b: unknown type "s3"`],

@@ -1,0 +1,81 @@
+/** What a step's cache key covers: its definition and named inputs (what `--explain` compares), computed before it runs. */
+import type { ExecVertex, FileVertex, VertexId } from "../graph/mod.ts";
+import type { ExtraHost } from "../executor/mod.ts";
+import { cacheKey } from "./cache_key.ts";
+import { runNetwork } from "./op_exec.ts";
+import type { FsResult, SolverDeps, VertexResult } from "./solver.ts";
+
+/** The vertices a step reads besides its input: COPY --from sources and RUN --mount sources. */
+export function dependencies(v: ExecVertex | FileVertex): VertexId[] {
+  const out = new Set<VertexId>();
+  if (v.kind === "exec") {
+    for (const m of v.mounts) if ((m.type === "bind" || m.type === "cache") && m.from !== undefined) out.add(m.from);
+  } else {
+    for (const a of v.actions) if (a.action === "copy") out.add(a.from);
+  }
+  return [...out];
+}
+
+/** A step's definition without what does not change its result (source locations). */
+export function definition(v: ExecVertex | FileVertex): unknown {
+  const rest: Record<string, unknown> = { ...v };
+  delete rest.location;
+  delete rest.input;
+  return rest;
+}
+
+/** Named inputs of a step: what `--explain` compares between builds. Values are hashes, never secrets. */
+export async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, sources: Map<VertexId, VertexResult>): Promise<Record<string, string>> {
+  const inputs: Record<string, string> = input.label ? { "base image": input.label } : { "previous step": input.key };
+  if (v.kind === "exec") {
+    inputs["command"] = cacheKey(v.args);
+    for (const e of v.env) {
+      const i = e.indexOf("=");
+      inputs[`env ${e.slice(0, i)}`] = cacheKey(e.slice(i + 1));
+    }
+    inputs["options"] = cacheKey({ cwd: v.cwd, user: v.user, network: v.network, security: v.security, mounts: v.mounts });
+    for (const m of v.mounts) {
+      if ((m.type === "bind" || m.type === "cache") && m.from !== undefined) {
+        const src = sources.get(m.from)!;
+        inputs[`mount ${m.target}`] = src.kind === "local" ? await src.hasher.hashSources([m.source || "."]) : src.key;
+      }
+    }
+  } else {
+    inputs["operation"] = cacheKey(v.actions);
+    v.actions.forEach((a, i) => {
+      if (a.action !== "copy") return;
+      const src = sources.get(a.from)!;
+      if (src.kind !== "local") inputs[`source ${i} (stage)`] = src.key;
+    });
+    for (const [i, a] of v.actions.entries()) {
+      if (a.action !== "copy") continue;
+      const src = sources.get(a.from)!;
+      if (src.kind === "local") inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(a.src, {
+        // What the copy reads: a source that is itself a symlink is followed (COPY's default) and its target's content
+        // must be in the key, or a change to the target would be a wrong hit.
+        followPaths: a.followSymlinks,
+      });
+    }
+  }
+  return inputs;
+}
+
+export function describeInput(k: string, before: string | undefined, after: string | undefined): string {
+  if (before === undefined) return `${k} is new`;
+  if (after === undefined) return `${k} was removed`;
+  if (k === "previous step") return "an earlier step changed";
+  if (k === "base image") return `base image changed: ${before} -> ${after}`;
+  if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
+  if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
+  return `${k} changed`;
+}
+
+/** The build-wide RUN settings that change what a RUN sees; present in a key only when set, so plain keys stay put. */
+export function execExtras(v: ExecVertex | FileVertex, deps: SolverDeps): { net?: string; hosts?: ExtraHost[] } {
+  if (v.kind !== "exec") return {};
+  const out: { net?: string; hosts?: ExtraHost[] } = {};
+  const net = runNetwork(v, deps);
+  if (net !== v.network) out.net = net;
+  if (deps.extraHosts?.length) out.hosts = deps.extraHosts;
+  return out;
+}
