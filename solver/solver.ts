@@ -142,7 +142,8 @@ export class Solver {
       // Start every vertex that is needed or a hit now: a step waits only for its own inputs, so independent
       // branches (stages joined late by COPY --from) run side by side instead of in the order they are first needed.
       const started: Promise<VertexResult>[] = [];
-      for (const id of reachable) {
+      // In definition order (inputs have lower ids), so hits are reported in the order the steps are written.
+      for (const id of reachable.sort((a, b) => a - b)) {
         if (needed.has(id) || await this.#probe(id)) started.push(this.solve(id));
       }
       try {
@@ -299,6 +300,8 @@ export class Solver {
     // A hit needs nothing of its inputs: its record holds the whole layer chain.
     const hit = await this.#probe(id);
     if (hit) {
+      // Reported after its input when that is solved too, as a build that runs everything reports it.
+      await (v.input !== null ? this.#memo.get(v.input)?.catch(() => {}) : undefined);
       this.#deps.progress.emit({ type: "step.cached", id: this.#stepId(id), name, time: performance.now() });
       return { kind: "fs", key, layers: hit.layers, empty: hit.empty, cached: true, created: hit.created };
     }
