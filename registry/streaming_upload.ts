@@ -10,7 +10,10 @@ import type { RegistryHttp } from "./http.ts";
 export interface StreamingBlobUpload {
   /** The blob's bytes; a write waits while the registry is slower (backpressure, nothing piles up in memory). */
   readonly writable: WritableStream<Uint8Array>;
-  /** Ends the body and commits the blob as `desc` (its size must be what was written). */
+  /**
+   * Ends the body (unless the writer closed `writable` already) and commits the blob as `desc` (its size must be
+   * what was written).
+   */
   commit(desc: { digest: string; size: number }): Promise<void>;
   /**
    * Drops the upload: the PATCH is broken off and the session deleted (best effort); nothing is committed. Resolves
@@ -28,6 +31,7 @@ export function streamingUpload(http: RegistryHttp, t: UploadTarget, location: s
   const scopes = [`repository:${t.repository}:pull,push`];
   const what = `${t.what}: uploading a layer while it is compressed`;
   let sent = 0;
+  let ended = false;
   let pipe!: TransformStreamDefaultController<Uint8Array>;
   const body = new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
@@ -36,6 +40,9 @@ export function streamingUpload(http: RegistryHttp, t: UploadTarget, location: s
     transform(chunk, c) {
       sent += chunk.byteLength;
       c.enqueue(chunk);
+    },
+    flush() {
+      ended = true;
     },
   });
   const patched = http.request(t.host, {
@@ -68,7 +75,19 @@ export function streamingUpload(http: RegistryHttp, t: UploadTarget, location: s
     async commit(desc) {
       if (settled) throw new RegistryError(`${t.host}: ${what}: the upload was already ended`);
       settled = true;
-      await body.writable.close().catch(() => {});
+      try {
+        // The writer may have closed the body already, to let the PATCH end while it finished its own work.
+        if (!ended) await body.writable.close();
+      } catch (e) {
+        // Errored by a failed PATCH (its own error is the one to report), or still locked by a writer: either way
+        // the body cannot end, so the PATCH must not be waited for.
+        try {
+          pipe.error(e);
+        } catch { /* already errored */ }
+        await patched.then((r) => r.body?.cancel(), () => {});
+        await discard();
+        throw failure ?? e;
+      }
       const res = await patched;
       if (res.status !== 202) await failSession(http, t.host, res, what);
       await res.body?.cancel();

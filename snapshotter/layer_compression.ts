@@ -24,6 +24,7 @@ export interface Compression {
  * known only at the end (see `RegistryClient.openBlobUpload`).
  */
 export interface CompressedSink {
+  /** Closed when the last compressed byte has been written to it (before the store has synced the blob). */
   readonly writable: WritableStream<Uint8Array>;
   /** Called once the blob is complete and verified in the store, with what it is. */
   commit(blob: { digest: string; size: number }): Promise<void>;
@@ -212,12 +213,8 @@ function teeInto(
     },
     async flush() {
       if (broken) return;
-      try {
-        await writer.ready; // every chunk handed over; commit() closes the stream
-        writer.releaseLock();
-      } catch (e) {
-        fail(e);
-      }
+      // Closed now, so the registry finishes its side while the store syncs the blob; commit() then only PUTs.
+      await writer.close().then(() => writer.releaseLock(), fail);
     },
   });
 }
