@@ -1,12 +1,12 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { convertDockerfile, parseDockerfile } from "../frontend/mod.ts";
-import { lintSecrets } from "./secret_lint.ts";
+import { convertDockerfile } from "../frontend/mod.ts";
+import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
 import { leaseStore } from "./store_lease.ts";
 import { readDockerignore } from "../context/mod.ts";
 import { compressLayers, ImageIndex, LayerCompressor, LayerStore } from "../snapshotter/mod.ts";
 import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
 import { parseReference, RegistryClient } from "../registry/mod.ts";
-import { hostPlatform } from "../oci/mod.ts";
+import { formatPlatform, hostPlatform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
 import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod.ts";
 import type { Stage } from "../graph/mod.ts";
@@ -74,7 +74,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       time: performance.now(),
     });
 
-  for (const w of lintSecrets(parseDockerfile(text, { file: shownPath }).ast)) warn(w.message, w.line);
+  const baseEnvs = new Map<string, string[]>();
   const graph = await convertDockerfile({
     dockerfile: text,
     dockerfilePath: shownPath,
@@ -88,11 +88,32 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     contextExcludes: excludes,
     resolveImage: async (ref, p) => {
       const pinned = await images.resolve(ref, p);
+      baseEnvs.set(ref, pinned.config.config?.Env ?? []);
       return { ref: pinned.ref, digest: pinned.manifestDigest, config: pinned.config };
     },
     warn,
   });
   if (req.printGraph) return { graphText: req.printGraph === "dot" ? graphToDot(graph) : graphToJson(graph) };
+  const checks = await runBuildChecks({
+    source: text,
+    file: shownPath,
+    buildArgs: req.buildArgs,
+    target: req.target,
+    dockerignore: excludes,
+    platform: formatPlatform(platform),
+    baseEnvs,
+    allStages: req.check && !req.target,
+    resolveEnv: req.check ? async (ref) => (await images.resolve(ref, platform)).config.config?.Env ?? [] : undefined,
+  });
+  if (req.check) {
+    return { checkReport: checkReport(checks, shownPath, text, "check"), checkFailed: checks.warnings.length > 0 };
+  }
+  for (const line of progressLines(checks)) warn(line);
+  const warningSummary = checkReport(checks, shownPath, text, "build");
+  if (checks.violation) {
+    req.progress.emit({ type: "info", message: warningSummary.trimEnd(), time: performance.now() });
+    throw checks.violation;
+  }
 
   const noCacheStages = new Set<number>();
   for (const s of graph.stages) {
@@ -242,7 +263,11 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       ),
     );
   }
-  return { manifestDigest: image.manifestDesc.digest, configDigest: image.manifest.config.digest };
+  return {
+    manifestDigest: image.manifestDesc.digest,
+    configDigest: image.manifest.config.digest,
+    warningSummary: warningSummary || undefined,
+  };
 }
 
 /**

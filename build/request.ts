@@ -44,6 +44,8 @@ export interface BuildRequest {
   iidFile?: string;
   metadataFile?: string;
   printGraph?: "json" | "dot";
+  /** `--check`: run the build checks and report them instead of building. */
+  check?: boolean;
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -67,4 +69,9 @@ export interface BuildResult {
   configDigest?: string;
   /** JSON or DOT text when `printGraph` was asked. */
   graphText?: string;
+  /** `check`: the `--check` report, and whether it found anything (the CLI then exits 1). */
+  checkReport?: string;
+  checkFailed?: boolean;
+  /** The build checks' summary of a build that warned, printed after it as buildx does. */
+  warningSummary?: string;
 }

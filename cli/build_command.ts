@@ -62,6 +62,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       iidFile: flags.iidFile,
       metadataFile: flags.metadataFile,
       printGraph: flags.print,
+      check: flags.check,
       explain: flags.explain,
       maxParallelism: flags.maxParallelism,
       insecureRegistries: flags.insecureRegistries,
@@ -79,6 +80,12 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       Deno.stdout.writeSync(enc.encode(res.graphText));
       return 0;
     }
+    if (res.checkReport !== undefined) {
+      // buildx prints the report on stdout and fails the command when the checks found anything.
+      Deno.stdout.writeSync(enc.encode(res.checkReport));
+      return res.checkFailed ? 1 : 0;
+    }
+    if (res.warningSummary) write(res.warningSummary);
     write(`done in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${res.configDigest} (manifest ${res.manifestDigest})\n`);
     // With an output on stdout, the image ID would end up inside its tar.
     const stdoutTaken = flags.outputs.some((o) => "dest" in o && o.dest === "-");

@@ -31,6 +31,8 @@ export interface BuildFlags {
   iidFile?: string;
   metadataFile?: string;
   print?: "json" | "dot";
+  /** `--check` / `--call=check`: report the build checks, do not build. */
+  check: boolean;
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -73,6 +75,8 @@ Options:
       --progress mode           auto, tty, plain or rawjson (default "auto")
       --explain                 Say, for every step that ran, which input changed since the last build
       --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
+      --check                   Run the build checks (Dockerfile lint) and report them without building;
+                                exits 1 when they warn (same as --call=check)
       --secret id=ID[,src=PATH|,env=VAR]   Expose a secret to RUN --mount=type=secret (repeatable)
       --ssh default|ID=PATH[,PATH]         Expose an SSH agent or keys to RUN --mount=type=ssh (repeatable)
       --format oci|docker       Manifest media types (default "oci")
@@ -209,6 +213,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         progress: { type: "string" },
         explain: { type: "boolean" },
         print: { type: "string" },
+        check: { type: "boolean" },
+        call: { type: "string" },
         secret: { type: "string", multiple: true },
         ssh: { type: "string", multiple: true },
         format: { type: "string" },
@@ -254,6 +260,11 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     else if (v.print === "graph-dot" || v.print === "dot") print = "dot";
     else throw new UsageError(`--print ${v.print}: use graph or graph-dot`);
   }
+  if (v.call !== undefined && v.call !== "build" && v.call !== "check") {
+    throw new UsageError(`--call ${v.call}: use build or check (outline and targets are not supported)`);
+  }
+  const check = !!v.check || v.call === "check";
+  if (check && print) throw new UsageError("--check and --print cannot be used together");
   let compression: BuildFlags["compression"];
   if (v.compression !== undefined || v["compression-level"] !== undefined) {
     const c = v.compression ?? "gzip";
@@ -316,6 +327,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     iidFile: v.iidfile,
     metadataFile: v["metadata-file"],
     print,
+    check,
     explain: !!v.explain,
     maxParallelism: mp ? Number(mp) : navigator.hardwareConcurrency || 2,
     insecureRegistries: v["insecure-registry"] ?? [],

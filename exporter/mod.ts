@@ -21,7 +21,6 @@ export {
   indexRecord,
   platformDir,
   type PlatformImage,
-  platformString,
   pushIndex,
   type StoredIndex,
   storeIndex,

@@ -44,11 +44,6 @@ export function platformDir(p: Platform): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join("_");
 }
 
-/** `os/arch[/variant]`. */
-export function platformString(p: Platform): string {
-  return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-}
-
 function cleanPlatform(p: Platform): Platform {
   return { architecture: p.architecture, os: p.os, ...(p.variant ? { variant: p.variant } : {}) };
 }
