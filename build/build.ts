@@ -1,261 +1,107 @@
-import { basename, dirname, join, resolve } from "node:path";
-import { convertDockerfile } from "../frontend/mod.ts";
-import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
-import { leaseStore } from "./store_lease.ts";
-import { readDockerignore } from "../context/mod.ts";
-import { compressLayers, ImageIndex, LayerCompressor, LayerStore } from "../snapshotter/mod.ts";
-import { CacheMounts, RuncExecutor } from "../executor/mod.ts";
-import { parseReference, RegistryClient } from "../registry/mod.ts";
-import { formatPlatform, hostPlatform } from "../oci/mod.ts";
+import { join } from "node:path";
+import { formatPlatform, hostPlatform, type Platform } from "../oci/mod.ts";
 import { graphToDot, graphToJson } from "../graph/mod.ts";
-import { type CachedLayer, CacheStore, ImageSource, Solver } from "../solver/mod.ts";
-import type { Stage } from "../graph/mod.ts";
-import {
-  imageConfig,
-  imageRecord,
-  compressForPush,
-  pushImage,
-  type StepOutcome,
-  storeImage,
-  writeDockerArchive,
-  writeLocalOutput,
-  writeOciLayout,
-} from "../exporter/mod.ts";
+import { RuncExecutor } from "../executor/mod.ts";
 import type { SshAgentServer } from "../ssh/mod.ts";
-import { CacheImporter, describeCacheSpec, exportCache, exportRecords, INLINE_CACHE_KEY, inlineCache } from "../cache/mod.ts";
+import { describeCacheSpec, exportCache, type ExportRecord, exportRecords } from "../cache/mod.ts";
+import type { Descriptor } from "../oci/mod.ts";
 import { TsbuildError } from "../errors.ts";
+import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
+import { openSession } from "./session.ts";
+import { planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
+import { checkOutputs, exportImage } from "./outputs.ts";
+import { exportIndex } from "./index_outputs.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
-/** The Dockerfile could not be read. */
-export class DockerfileNotFoundError extends TsbuildError {}
-
 /**
- * Runs one build: Dockerfile → graph → solve → image → outputs. Must run inside the build namespace (see
- * runtime/); the CLI enters it before calling this.
+ * Runs one build: Dockerfile → graph → solve → image → outputs; with several platforms, one graph and solve per
+ * platform on the same store and an index over their images. Must run inside the build namespace (see runtime/);
+ * the CLI enters it before calling this.
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
-  const contextDir = resolve(req.contextDir);
-  try {
-    if (!(await Deno.stat(contextDir)).isDirectory) throw new Error("not a directory");
-  } catch (e) {
-    throw new TsbuildError(
-      `unable to prepare context: path "${req.contextDir}" not found or not a directory (${(e as Error).message})`,
-    );
+  const s = await openSession(req);
+  const platforms = buildPlatforms(req);
+  const plans = [];
+  for (const p of platforms) plans.push(await planPlatform(s, p));
+  const first = plans[0];
+  if (req.printGraph) {
+    return { graphText: req.printGraph === "dot" ? graphToDot(first.graph) : graphToJson(first.graph) };
   }
-  const dockerfilePath = req.dockerfilePath === "-" ? "-" : resolve(req.dockerfilePath);
-  let text = req.dockerfileText;
-  if (text === undefined) {
-    try {
-      text = await Deno.readTextFile(dockerfilePath);
-    } catch (e) {
-      const why = e instanceof Deno.errors.NotFound ? "no such file or directory" : (e as Error).message;
-      throw new DockerfileNotFoundError(`failed to read dockerfile: open ${req.dockerfilePath}: ${why}`);
-    }
-  }
-  const shownPath = req.dockerfilePath === "-" ? "Dockerfile" : basename(req.dockerfilePath);
-  const excludes = await readDockerignore(contextDir, dockerfilePath === "-" ? undefined : dockerfilePath);
-
-  await Deno.mkdir(req.storeRoot, { recursive: true });
-  // Held until this process exits: `prune` waits for it instead of deleting what this build uses.
-  await leaseStore(req.storeRoot, false);
-  const layers = await LayerStore.open(req.storeRoot, { snapshotter: req.snapshotter ?? "auto" });
-  const registry = new RegistryClient({
-    insecureRegistries: req.insecureRegistries,
-    mirrors: req.registryMirrors,
-    caFile: req.registryCa,
-  });
-  const index = new ImageIndex(req.storeRoot);
-  const images = new ImageSource(registry, layers.content, { index, pull: req.pull });
-  const platform = req.platform ?? hostPlatform();
-  const warn = (message: string, line?: number) =>
-    req.progress.emit({
-      type: "warn",
-      message: line ? `${shownPath}:${line}: ${message}` : message,
-      time: performance.now(),
-    });
-
-  const baseEnvs = new Map<string, string[]>();
-  const graph = await convertDockerfile({
-    dockerfile: text,
-    dockerfilePath: shownPath,
-    buildArgs: req.buildArgs,
-    target: req.target,
-    platform,
-    buildPlatform: hostPlatform(),
-    labels: req.labels,
-    buildContexts: req.buildContexts,
-    contextPath: contextDir,
-    contextExcludes: excludes,
-    resolveImage: async (ref, p) => {
-      const pinned = await images.resolve(ref, p);
-      baseEnvs.set(ref, pinned.config.config?.Env ?? []);
-      return { ref: pinned.ref, digest: pinned.manifestDigest, config: pinned.config };
-    },
-    warn,
-  });
-  if (req.printGraph) return { graphText: req.printGraph === "dot" ? graphToDot(graph) : graphToJson(graph) };
+  // The checks read the Dockerfile, not a platform's graph: once, with the first platform's base images.
   const checks = await runBuildChecks({
-    source: text,
-    file: shownPath,
+    source: s.dockerfile,
+    file: s.shownPath,
     buildArgs: req.buildArgs,
     target: req.target,
-    dockerignore: excludes,
-    platform: formatPlatform(platform),
-    baseEnvs,
+    dockerignore: s.excludes,
+    platform: formatPlatform(first.platform),
+    baseEnvs: first.baseEnvs,
     allStages: req.check && !req.target,
-    resolveEnv: req.check ? async (ref) => (await images.resolve(ref, platform)).config.config?.Env ?? [] : undefined,
+    resolveEnv: req.check
+      ? async (ref) => (await s.images.resolve(ref, first.platform)).config.config?.Env ?? []
+      : undefined,
   });
   if (req.check) {
-    return { checkReport: checkReport(checks, shownPath, text, "check"), checkFailed: checks.warnings.length > 0 };
+    return {
+      checkReport: checkReport(checks, s.shownPath, s.dockerfile, "check"),
+      checkFailed: checks.warnings.length > 0,
+    };
   }
-  for (const line of progressLines(checks)) warn(line);
-  const warningSummary = checkReport(checks, shownPath, text, "build");
+  for (const line of progressLines(checks)) s.warn(line);
+  const warningSummary = checkReport(checks, s.shownPath, s.dockerfile, "build");
   if (checks.violation) {
-    req.progress.emit({ type: "info", message: warningSummary.trimEnd(), time: performance.now() });
+    s.log(warningSummary.trimEnd());
     throw checks.violation;
   }
+  checkOutputs(req, platforms.length);
 
-  const noCacheStages = new Set<number>();
-  for (const s of graph.stages) {
-    if (
-      req.noCache || req.noCacheFilter.includes(s.name ?? String(s.index)) ||
-      req.noCacheFilter.includes(String(s.index))
-    ) {
-      noCacheStages.add(s.index);
-    }
-  }
-  const importer = req.cacheFrom?.length
-    ? new CacheImporter(req.cacheFrom, { content: layers.content, registry, platform, warn: (m) => warn(m) })
-    : undefined;
   const sshAgents = await startSshAgents(req);
   const executor = new RuncExecutor({ stateDir: join(req.storeRoot, "runc") });
-  // Containers a killed tsbuild left behind would otherwise hold their mounts forever.
-  await executor.cleanupStale();
-  const solver = new Solver(graph, {
-    storeRoot: req.storeRoot,
-    layers,
-    images,
-    executor,
-    cacheMounts: new CacheMounts(join(req.storeRoot, "cache-mounts")),
-    cache: new CacheStore(req.storeRoot),
-    importer,
-    progress: req.progress,
-    secrets: req.secrets,
-    sshAgents: sshAgents.agents,
-    noCacheStages,
-    maxParallelism: req.maxParallelism,
-    signal: req.signal,
-    dockerfileSource: text,
-    explain: req.explain,
-    sourceDateEpoch: req.sourceDateEpoch,
-    network: req.network,
-    extraHosts: req.extraHosts,
-  });
-  const results = await solver.solveTarget().finally(() => sshAgents.close());
-  const stage = graph.stages[graph.target];
-  const root = results.get(stage.root);
-  if (!root || root.kind !== "fs") throw new TsbuildError("internal: target stage did not produce a filesystem");
-  const outcomes = new Map<number, StepOutcome>();
-  for (const [id, r] of results) if (r.kind === "fs") outcomes.set(id, { empty: r.empty, created: r.created });
-  let imageLayers = root.layers;
-  if (req.squash) ({ layers: imageLayers } = await squashStage(layers, images, stage, root.layers, outcomes, req));
-  const config = imageConfig(stage, imageLayers, outcomes, { sourceDateEpoch: req.sourceDateEpoch });
-  if (req.cacheTo?.some((c) => c.type === "inline")) {
-    (config as unknown as Record<string, unknown>)[INLINE_CACHE_KEY] = inlineCache(
-      exportRecords(graph, results, "min"),
-      imageLayers.map((l) => l.diffID),
-    );
-  }
-  // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
-  const compression = req.compression ?? { compression: "gzip" };
-  const leaves = req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
-  const log = (message: string) => req.progress.emit({ type: "info", message, time: performance.now() });
-  if (leaves) {
-    // A push uploads each layer it compresses now while compressing it (exporter/push.ts).
-    const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
-    const compressor = new LayerCompressor(layers.content);
-    imageLayers = pushTo
-      ? await compressForPush(registry, compressor, imageLayers, compression, parseReference(pushTo), log)
-      : await compressLayers(compressor, imageLayers, compression);
-  }
-  const image = await storeImage(layers.content, config, imageLayers, req.format);
-  // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
-  for (const tag of req.tags) {
-    const created = config.created ?? new Date().toISOString();
-    await index.put(imageRecord(parseReference(tag).toString(), image, created, leaves ? undefined : compression));
+  const builds: PlatformBuild[] = [];
+  try {
+    // Containers a killed tsbuild left behind would otherwise hold their mounts forever.
+    await executor.cleanupStale();
+    const shared = { executor, sshAgents: sshAgents.agents, stepCounter: { next: 1 }, multiPlatform: plans.length > 1 };
+    // One platform after the other: steps every platform shares (FROM --platform=$BUILDPLATFORM) run once and
+    // are cache hits for the rest, and emulated RUN steps do not compete for the cores.
+    for (const plan of plans) builds.push(await solvePlatform(s, plan, shared));
+  } finally {
+    await sshAgents.close();
   }
 
-  for (const out of req.outputs) {
-    switch (out.type) {
-      case "image": {
-        if (!out.push) break;
-        if (req.tags.length === 0) throw new TsbuildError("--push needs at least one -t/--tag");
-        await pushImage(registry, layers.content, image, req.tags.map(parseReference), images, log);
-        break;
-      }
-      case "oci":
-      case "docker": {
-        for (const l of imageLayers) await images.ensureBlob(l);
-        if (out.dest === "-" && out.type === "oci" && !out.tar) {
-          throw new TsbuildError("--output type=oci,tar=false needs a directory as dest, not -");
-        }
-        await viaStdout(req.storeRoot, out.dest, async (dest) => {
-          await Deno.mkdir(dirname(dest), { recursive: true });
-          if (out.type === "oci") {
-            await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
-              desc: image.manifestDesc,
-              refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
-            }]);
-          } else {
-            await writeDockerArchive(dest, layers.content, {
-              manifest: image.manifest,
-              config: image.configBytes,
-              tags: req.tags.map((t) => parseReference(t).familiar()),
-            });
-          }
-        });
-        log(`exported ${out.type} to ${out.dest === "-" ? "stdout" : out.dest}`);
-        break;
-      }
-      case "local":
-      case "tar": {
-        if (out.dest === "-" && out.type === "local") {
-          throw new TsbuildError(
-            "--output type=local needs a directory as dest; use type=tar,dest=- for a tar on stdout",
-          );
-        }
-        for (const l of root.layers) await images.ensureBlob(l);
-        await viaStdout(
-          req.storeRoot,
-          out.dest,
-          (dest) => writeLocalOutput(layers, root.layers, dest, out.type === "tar"),
-        );
-        log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
-        break;
-      }
-    }
+  let result: { manifestDesc: Descriptor; configDigest?: string };
+  if (builds.length === 1) {
+    const image = await exportImage(s, builds[0]);
+    result = { manifestDesc: image.manifestDesc, configDigest: image.manifest.config.digest };
+  } else {
+    result = { manifestDesc: (await exportIndex(s, builds)).desc };
   }
+
   // After the image and its outputs, as BuildKit does: a cache that cannot be written fails a build that is done.
   for (const spec of req.cacheTo ?? []) {
     if (spec.type === "inline") continue;
     try {
-      const r = await exportCache(spec, exportRecords(graph, results, spec.mode), { content: layers.content, registry });
-      log(`exported cache ${describeCacheSpec(spec)}: ${r.records} records, ${r.layers} layers (${r.manifestDigest})`);
+      const records = cacheRecords(builds, spec.mode);
+      const r = await exportCache(spec, records, { content: s.layers.content, registry: s.registry });
+      s.log(
+        `exported cache ${describeCacheSpec(spec)}: ${r.records} records, ${r.layers} layers (${r.manifestDigest})`,
+      );
     } catch (e) {
       if (!spec.ignoreError) throw e;
-      warn((e as Error).message);
+      s.warn((e as Error).message);
     }
   }
-  if (req.iidFile) await writeOutputFile("--iidfile", req.iidFile, image.manifest.config.digest);
+  // A multi-platform result has no one config: its ID is the index digest, as buildx reports it.
+  if (req.iidFile) await writeOutputFile("--iidfile", req.iidFile, result.configDigest ?? result.manifestDesc.digest);
   if (req.metadataFile) {
     await writeOutputFile(
       "--metadata-file",
       req.metadataFile,
       JSON.stringify(
         {
-          "containerimage.config.digest": image.manifest.config.digest,
-          "containerimage.digest": image.manifestDesc.digest,
-          "containerimage.descriptor": image.manifestDesc,
+          ...(result.configDigest ? { "containerimage.config.digest": result.configDigest } : {}),
+          "containerimage.digest": result.manifestDesc.digest,
+          "containerimage.descriptor": result.manifestDesc,
           ...(req.tags.length ? { "image.name": req.tags.join(",") } : {}),
         },
         null,
@@ -264,28 +110,28 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
     );
   }
   return {
-    manifestDigest: image.manifestDesc.digest,
-    configDigest: image.manifest.config.digest,
+    manifestDigest: result.manifestDesc.digest,
+    configDigest: result.configDigest,
+    platforms: builds.length > 1 ? builds.map((b) => formatPlatform(b.platform)) : undefined,
     warningSummary: warningSummary || undefined,
   };
 }
 
-/**
- * Runs `write` on `dest`, or for `-` on a temp file in the store that is then streamed to stdout (the writers
- * rename temp files into place, which a pipe cannot take) and removed.
- */
-async function viaStdout(storeRoot: string, dest: string, write: (path: string) => Promise<void>): Promise<void> {
-  if (dest !== "-") return await write(resolve(dest));
-  const dir = join(storeRoot, "tmp");
-  await Deno.mkdir(dir, { recursive: true });
-  const tmp = join(dir, `stdout-${crypto.randomUUID()}`);
-  try {
-    await write(tmp);
-    const f = await Deno.open(tmp);
-    await f.readable.pipeTo(Deno.stdout.writable, { preventClose: true });
-  } finally {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+/** The target platforms: `platforms` (several, in order, each once), else `platform`, else this machine's. */
+function buildPlatforms(req: BuildRequest): Platform[] {
+  const out = new Map<string, Platform>();
+  for (const p of req.platforms ?? []) out.set(formatPlatform(p), p);
+  if (out.size === 0) return [req.platform ?? hostPlatform()];
+  return [...out.values()];
+}
+
+/** Every platform's step results for a cache export, each key once. */
+function cacheRecords(builds: PlatformBuild[], mode: "min" | "max"): ExportRecord[] {
+  const seen = new Map<string, ExportRecord>();
+  for (const b of builds) {
+    for (const r of exportRecords(b.graph, b.results, mode)) seen.set(r.key, seen.get(r.key) ?? r);
   }
+  return [...seen.values()];
 }
 
 /** Writes a file the user asked for by flag, failing with the flag, path and cause. */
@@ -326,30 +172,4 @@ async function startSshAgents(
     throw e;
   }
   return { agents, close };
-}
-
-/**
- * `--squash`: the layers this build added on top of the base image become one (a file added then deleted costs
- * nothing). History keeps every step; all but the last layer step are marked empty, since their layers are gone.
- */
-async function squashStage(
-  store: LayerStore,
-  images: ImageSource,
-  stage: Stage,
-  chain: CachedLayer[],
-  outcomes: Map<number, StepOutcome>,
-  req: BuildRequest,
-): Promise<{ layers: CachedLayer[] }> {
-  const baseCount = Math.min(stage.image.baseLayers, chain.length);
-  if (chain.length - baseCount <= 1) return { layers: chain };
-  const ensure = (l: CachedLayer) => images.ensureBlob(l);
-  const lower = await store.unpack(chain.slice(0, baseCount), ensure);
-  const upper = await store.unpack(chain, ensure);
-  const { layer, empty } = await store.squash(lower, upper, { sourceDateEpoch: req.sourceDateEpoch });
-  const layerSteps = stage.history.filter((h) => h.vertex !== undefined && outcomes.get(h.vertex)?.empty === false);
-  layerSteps.slice(0, -1).forEach((h) => outcomes.set(h.vertex!, { ...outcomes.get(h.vertex!)!, empty: true }));
-  if (empty && layerSteps.length) {
-    outcomes.set(layerSteps.at(-1)!.vertex!, { ...outcomes.get(layerSteps.at(-1)!.vertex!)!, empty: true });
-  }
-  return { layers: empty ? chain.slice(0, baseCount) : [...chain.slice(0, baseCount), layer] };
 }

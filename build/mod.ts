@@ -10,6 +10,7 @@
  * @module
  */
 export * from "./request.ts";
-export { build, DockerfileNotFoundError } from "./build.ts";
-export { pruneStore, type PruneResult } from "./prune.ts";
+export { build } from "./build.ts";
+export { DockerfileNotFoundError } from "./session.ts";
+export { type PruneResult, pruneStore } from "./prune.ts";
 export { leaseStore, type StoreLease } from "./store_lease.ts";

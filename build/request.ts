@@ -26,6 +26,8 @@ export interface BuildRequest {
   /** `--build-context name=value`: a directory, `docker-image://ref` or `oci-layout://path[:tag]`. */
   buildContexts?: Record<string, string>;
   platform?: Platform;
+  /** Several target platforms: one image each, under an index (`--platform a,b`). */
+  platforms?: Platform[];
   noCache: boolean;
   /** Always ask the registry for base images, even when the store has an image of that name (`--pull`). */
   pull?: boolean;
@@ -65,8 +67,12 @@ export interface BuildRequest {
 
 /** What a build produced. */
 export interface BuildResult {
+  /** The image's manifest digest, or its index's in a multi-platform build. */
   manifestDigest?: string;
+  /** The image ID; absent in a multi-platform build, whose images each have their own. */
   configDigest?: string;
+  /** The platforms of a multi-platform build, in index order. */
+  platforms?: string[];
   /** JSON or DOT text when `printGraph` was asked. */
   graphText?: string;
   /** `check`: the `--check` report, and whether it found anything (the CLI then exits 1). */

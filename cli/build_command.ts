@@ -48,6 +48,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       labels: flags.labels,
       buildContexts: flags.buildContexts,
       platform: flags.platform,
+      platforms: flags.platforms,
       noCache: flags.noCache,
       pull: flags.pull,
       noCacheFilter: flags.noCacheFilter,
@@ -86,10 +87,15 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       return res.checkFailed ? 1 : 0;
     }
     if (res.warningSummary) write(res.warningSummary);
-    write(`done in ${((performance.now() - t0) / 1000).toFixed(1)}s: ${res.configDigest} (manifest ${res.manifestDigest})\n`);
+    const took = ((performance.now() - t0) / 1000).toFixed(1);
+    write(
+      res.platforms
+        ? `done in ${took}s: index ${res.manifestDigest} (${res.platforms.join(", ")})\n`
+        : `done in ${took}s: ${res.configDigest} (manifest ${res.manifestDigest})\n`,
+    );
     // With an output on stdout, the image ID would end up inside its tar.
     const stdoutTaken = flags.outputs.some((o) => "dest" in o && o.dest === "-");
-    if (flags.quiet && !stdoutTaken) Deno.stdout.writeSync(enc.encode(`${res.configDigest}\n`));
+    if (flags.quiet && !stdoutTaken) Deno.stdout.writeSync(enc.encode(`${res.configDigest ?? res.manifestDigest}\n`));
     return 0;
   } catch (e) {
     progress.close();

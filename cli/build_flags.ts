@@ -2,7 +2,13 @@ import type { ExtraHost } from "../executor/mod.ts";
 import { parseArgs } from "node:util";
 import { join, resolve as resolvePath } from "node:path";
 import type { OutputSpec } from "../build/mod.ts";
-import { type CacheExportSpec, type CacheImportSpec, CacheSpecError, parseCacheFrom, parseCacheTo } from "../cache/mod.ts";
+import {
+  type CacheExportSpec,
+  type CacheImportSpec,
+  CacheSpecError,
+  parseCacheFrom,
+  parseCacheTo,
+} from "../cache/mod.ts";
 import { parsePlatform, type Platform } from "../oci/mod.ts";
 import { UsageError } from "./errors.ts";
 
@@ -17,6 +23,8 @@ export interface BuildFlags {
   buildContexts: Record<string, string>;
   target?: string;
   platform?: Platform;
+  /** `--platform a,b,…`: several target platforms (a multi-platform build). */
+  platforms?: Platform[];
   noCache: boolean;
   pull: boolean;
   noCacheFilter: string[];
@@ -61,7 +69,8 @@ Options:
       --target string           Build the named stage
       --label k=v               Set a label on the image (repeatable)
       --build-context name=v    Extra named context: a directory, docker-image://REF or oci-layout://PATH[:TAG]
-      --platform os/arch        Target platform (default: this machine's)
+      --platform os/arch[,...]  Target platform(s) (default: this machine's); several make one image each under
+                                an index (foreign ones run RUN steps through qemu binfmt handlers)
       --push                    Push the image (same as --output type=registry)
   -o, --output spec             type=registry|image[,push=true]|oci,dest=x.tar[,tar=false]|docker,dest=x.tar|
                                 local,dest=dir|tar,dest=x.tar, or a directory path (repeatable)
@@ -143,7 +152,9 @@ function mirrors(list: string[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   for (const item of list) {
     const i = item.indexOf("=");
-    if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --registry-mirror "${item}": expected REGISTRY=MIRROR`);
+    if (i <= 0 || i === item.length - 1) {
+      throw new UsageError(`invalid --registry-mirror "${item}": expected REGISTRY=MIRROR`);
+    }
     (out[item.slice(0, i)] ??= []).push(item.slice(i + 1));
   }
   return out;
@@ -167,7 +178,9 @@ export function parseOutput(spec: string): OutputSpec {
       if (f.type === "oci") return { type: "oci", dest, tar: f.tar !== "false" };
       return { type: f.type, dest };
     default:
-      throw new UsageError(`--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar)`);
+      throw new UsageError(
+        `--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar)`,
+      );
   }
 }
 
@@ -246,14 +259,20 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   }
   const v = parsed.values;
   if (parsed.positionals.length !== 1) {
-    throw new UsageError(`"tsbuild build" requires exactly 1 argument (the build context), got ${parsed.positionals.length}`);
+    throw new UsageError(
+      `"tsbuild build" requires exactly 1 argument (the build context), got ${parsed.positionals.length}`,
+    );
   }
   const progress = (v.progress ?? "auto") as BuildFlags["progress"];
-  if (!["auto", "tty", "plain", "rawjson"].includes(progress)) throw new UsageError(`--progress ${progress}: use auto, tty, plain or rawjson`);
+  if (!["auto", "tty", "plain", "rawjson"].includes(progress)) {
+    throw new UsageError(`--progress ${progress}: use auto, tty, plain or rawjson`);
+  }
   const format = (v.format ?? "oci") as BuildFlags["format"];
   if (!["oci", "docker"].includes(format)) throw new UsageError(`--format ${format}: use oci or docker`);
   const snapshotter = (v.snapshotter ?? "auto") as BuildFlags["snapshotter"];
-  if (!["auto", "overlay", "fuse-overlayfs", "native"].includes(snapshotter)) throw new UsageError(`--snapshotter ${snapshotter}: use auto, overlay, fuse-overlayfs or native`);
+  if (!["auto", "overlay", "fuse-overlayfs", "native"].includes(snapshotter)) {
+    throw new UsageError(`--snapshotter ${snapshotter}: use auto, overlay, fuse-overlayfs or native`);
+  }
   let print: BuildFlags["print"];
   if (v.print !== undefined) {
     if (v.print === "graph" || v.print === "graph-json") print = "json";
@@ -269,34 +288,44 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   if (v.compression !== undefined || v["compression-level"] !== undefined) {
     const c = v.compression ?? "gzip";
     const name = c === "uncompressed" ? "none" : c;
-    if (!["gzip", "zstd", "none"].includes(name)) throw new UsageError(`--compression ${c}: use gzip, zstd or uncompressed`);
+    if (!["gzip", "zstd", "none"].includes(name)) {
+      throw new UsageError(`--compression ${c}: use gzip, zstd or uncompressed`);
+    }
     const level = v["compression-level"];
-    if (level !== undefined && !/^\d+$/.test(level)) throw new UsageError(`--compression-level ${level}: expected a number`);
+    if (level !== undefined && !/^\d+$/.test(level)) {
+      throw new UsageError(`--compression-level ${level}: expected a number`);
+    }
     const max = name === "zstd" ? 22 : 9;
     if (level !== undefined && (Number(level) < (name === "zstd" ? 1 : 0) || Number(level) > max)) {
       throw new UsageError(`--compression-level ${level}: ${name} takes ${name === "zstd" ? 1 : 0} to ${max}`);
     }
-    compression = { compression: name as "gzip" | "zstd" | "none", level: level === undefined ? undefined : Number(level) };
+    compression = {
+      compression: name as "gzip" | "zstd" | "none",
+      level: level === undefined ? undefined : Number(level),
+    };
   }
   const sde = v["source-date-epoch"] ?? Deno.env.get("SOURCE_DATE_EPOCH");
-  if (sde !== undefined && sde !== "" && !/^\d+$/.test(sde)) throw new UsageError(`--source-date-epoch ${sde}: expected seconds since 1970`);
+  if (sde !== undefined && sde !== "" && !/^\d+$/.test(sde)) {
+    throw new UsageError(`--source-date-epoch ${sde}: expected seconds since 1970`);
+  }
   const mp = v["max-parallelism"];
-  if (mp !== undefined && !/^[1-9]\d*$/.test(mp)) throw new UsageError(`--max-parallelism ${mp}: expected a positive number`);
+  if (mp !== undefined && !/^[1-9]\d*$/.test(mp)) {
+    throw new UsageError(`--max-parallelism ${mp}: expected a positive number`);
+  }
   const outputs = (v.output ?? []).map(parseOutput);
   if (v.push && !outputs.some((o) => o.type === "image")) outputs.push({ type: "image", push: true });
   if (outputs.length === 0) outputs.push({ type: "image", push: false });
   let platform: Platform | undefined;
-  if (v.platform?.includes(",")) {
-    throw new UsageError(
-      `--platform ${v.platform}: multi-platform builds are not supported yet; run one build per platform (with its own tag)`,
-    );
-  }
+  let platforms: Platform[] | undefined;
   if (v.platform) {
+    const list = v.platform.split(",").map((p) => p.trim());
+    if (list.some((p) => p === "")) throw new UsageError(`--platform ${v.platform}: empty platform in the list`);
     try {
-      platform = parsePlatform(v.platform);
+      platforms = list.map((p) => parsePlatform(p));
     } catch (e) {
       throw new UsageError((e as Error).message);
     }
+    if (platforms.length === 1) [platform, platforms] = [platforms[0], undefined];
   }
   const network = v.network;
   if (network !== undefined && !["default", "none", "host"].includes(network)) {
@@ -313,6 +342,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     buildContexts: buildContexts(v["build-context"] ?? []),
     target: v.target,
     platform,
+    platforms,
     noCache: !!v["no-cache"],
     pull: !!v.pull,
     noCacheFilter: v["no-cache-filter"] ?? [],
@@ -337,8 +367,12 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     quiet: !!v.quiet,
     network: network as BuildFlags["network"],
     extraHosts: (v["add-host"] ?? []).map(parseAddHost),
-    cacheFrom: (v["cache-from"] ?? []).map((c) => cacheSpec(() => parseCacheFrom(c))).map((c) => c.type === "local" ? { ...c, src: resolvePath(c.src) } : c),
-    cacheTo: (v["cache-to"] ?? []).map((c) => cacheSpec(() => parseCacheTo(c))).map((c) => c.type === "local" ? { ...c, dest: resolvePath(c.dest) } : c),
+    cacheFrom: (v["cache-from"] ?? []).map((c) => cacheSpec(() => parseCacheFrom(c))).map((c) =>
+      c.type === "local" ? { ...c, src: resolvePath(c.src) } : c
+    ),
+    cacheTo: (v["cache-to"] ?? []).map((c) => cacheSpec(() => parseCacheTo(c))).map((c) =>
+      c.type === "local" ? { ...c, dest: resolvePath(c.dest) } : c
+    ),
   };
 }
 

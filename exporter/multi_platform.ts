@@ -27,7 +27,11 @@ export interface StoredIndex {
 }
 
 /** Writes the index (or manifest list) naming each platform's manifest into the store. */
-export async function storeIndex(content: ContentStore, images: PlatformImage[], format: ManifestFormat): Promise<StoredIndex> {
+export async function storeIndex(
+  content: ContentStore,
+  images: PlatformImage[],
+  format: ManifestFormat,
+): Promise<StoredIndex> {
   const mediaType = format === "oci" ? MediaType.OciIndex : MediaType.DockerManifestList;
   const index: OciImageIndex = {
     schemaVersion: 2,
@@ -78,14 +82,21 @@ export async function pushIndex(
  * The store's record naming a multi-platform result by its index; `compression` is set while its images' layers
  * are still uncompressed (how `tsbuild push` will compress them).
  */
-export function indexRecord(name: string, stored: StoredIndex, created: string, compression?: Compression): ImageRecord {
+export function indexRecord(
+  name: string,
+  stored: StoredIndex,
+  created: string,
+  compression?: Compression,
+): ImageRecord {
   return {
     name,
     manifestDigest: stored.desc.digest,
     configDigest: stored.images[0]?.image.manifest.config.digest ?? "",
     mediaType: stored.desc.mediaType,
     size: stored.images.reduce(
-      (n, { image }) => n + image.manifestDesc.size + image.manifest.config.size + image.manifest.layers.reduce((s, l) => s + l.size, 0),
+      (n, { image }) =>
+        n + image.manifestDesc.size + image.manifest.config.size +
+        image.manifest.layers.reduce((s, l) => s + l.size, 0),
       0,
     ),
     created,
@@ -111,11 +122,32 @@ export async function writeMultiLocal(
     const dir = platformDir(platform);
     try {
       const args = asTar
-        ? ["tar", first ? "-cf" : "-rf", dest, "--numeric-owner", "--owner=0", "--group=0", "-C", view.rootfs,
-          "--transform", `s,^\\.,${dir},`, "."]
-        : ["cp", "-r", "--preserve=mode,timestamps,links", "--no-preserve=ownership", "-T", view.rootfs, `${dest}/${dir}`];
+        ? [
+          "tar",
+          first ? "-cf" : "-rf",
+          dest,
+          "--numeric-owner",
+          "--owner=0",
+          "--group=0",
+          "-C",
+          view.rootfs,
+          "--transform",
+          `s,^\\.,${dir},`,
+          ".",
+        ]
+        : [
+          "cp",
+          "-r",
+          "--preserve=mode,timestamps,links",
+          "--no-preserve=ownership",
+          "-T",
+          view.rootfs,
+          `${dest}/${dir}`,
+        ];
       const out = await new Deno.Command(args[0], { args: args.slice(1), stdout: "null", stderr: "piped" }).output();
-      if (!out.success) throw new TsbuildError(`writing ${dest} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+      if (!out.success) {
+        throw new TsbuildError(`writing ${dest} failed: ${new TextDecoder().decode(out.stderr).trim()}`);
+      }
     } finally {
       await view.release();
     }

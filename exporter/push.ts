@@ -47,7 +47,7 @@ export async function pushImage(
       await registry.pushBlob(tag, image.manifest.config, () => content.readStream(image.manifest.config.digest));
     }
     const digest = await registry.putManifest(tag, image.manifestBytes, image.manifestDesc.mediaType);
-    log(`pushed ${tag.toString()}@${digest}`);
+    log(`pushed ${tag.digest ? tag.toString() : `${tag.toString()}@${digest}`}`);
   }
 }
 

@@ -77,6 +77,10 @@ export interface SolverDeps {
   network?: "default" | "none" | "host";
   /** `--add-host` entries for every RUN's /etc/hosts. Part of RUN keys, as BuildKit's ExecOp meta is. */
   extraHosts?: ExtraHost[];
+  /** A multi-platform build: the platform each step's name leads with (`[linux/arm64 2/3] RUN …`). */
+  platformLabel?: string;
+  /** Step numbers shared by the solvers of one build (one per platform), so `#N` stays unique in the progress. */
+  stepCounter?: { next: number };
 }
 
 /**
@@ -95,7 +99,7 @@ export class Solver {
   #abort = new AbortController();
   #firstError: unknown;
   #stepIds = new Map<VertexId, number>();
-  #nextStep = 1;
+  #counter: { next: number };
   #keys = new Map<VertexId, Promise<StepKey>>();
   #hits = new Map<VertexId, Promise<CacheRecord | undefined>>();
 
@@ -103,7 +107,8 @@ export class Solver {
     this.#graph = graph;
     this.#deps = deps;
     this.#sem = new Semaphore(deps.maxParallelism);
-    const { names, stageOf } = stepNames(graph);
+    this.#counter = deps.stepCounter ?? { next: 1 };
+    const { names, stageOf } = stepNames(graph, deps.platformLabel);
     this.#names = names;
     this.#stageOf = stageOf;
     deps.signal.addEventListener("abort", () => this.#abort.abort(), { once: true });
@@ -221,9 +226,19 @@ export class Solver {
   async #computeKey(id: VertexId): Promise<StepKey> {
     const v = this.#graph.vertices[id];
     if (v.kind !== "exec" && v.kind !== "file") {
-      if (v.kind === "merge") return { key: cacheKey({ merge: await Promise.all(v.inputs.map(async (i) => (await this.#keyOf(i)).key)) }), inputs: {} };
+      if (v.kind === "merge") {
+        return {
+          key: cacheKey({ merge: await Promise.all(v.inputs.map(async (i) => (await this.#keyOf(i)).key)) }),
+          inputs: {},
+        };
+      }
       const r = await this.solve(id);
-      return { key: r.key, label: r.kind === "fs" ? r.label : undefined, inputs: {}, local: r.kind === "local" ? r : undefined };
+      return {
+        key: r.key,
+        label: r.kind === "fs" ? r.label : undefined,
+        inputs: {},
+        local: r.kind === "local" ? r : undefined,
+      };
     }
     const deps = dependencies(v);
     const [input, ...solved] = await Promise.all([
@@ -231,10 +246,20 @@ export class Solver {
       ...deps.map((d) => this.#keyOf(d)),
     ]);
     // What stepInputs reads of its inputs: keys, the base image label, local sources' hashers.
-    const asResult = (k: StepKey): VertexResult => k.local ?? { kind: "fs", key: k.key, label: k.label, layers: [], empty: true, cached: false };
+    const asResult = (k: StepKey): VertexResult =>
+      k.local ?? { kind: "fs", key: k.key, label: k.label, layers: [], empty: true, cached: false };
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, asResult(solved[i])]));
     const inputs = await stepInputs(v, asResult(input) as FsResult, sources);
-    return { key: cacheKey({ v: 2, def: definition(v), inputs, sde: this.#deps.sourceDateEpoch, ...execExtras(v, this.#deps) }), inputs };
+    return {
+      key: cacheKey({
+        v: 2,
+        def: definition(v),
+        inputs,
+        sde: this.#deps.sourceDateEpoch,
+        ...execExtras(v, this.#deps),
+      }),
+      inputs,
+    };
   }
 
   /** The usable cache record of a step (local, else imported), looked up once per build. */
@@ -268,7 +293,14 @@ export class Solver {
         const pinned = await this.#deps.images.resolve(`${v.ref.split("@")[0]}@${v.digest}`, v.platform);
         const stepId = this.#stepId(id);
         this.#deps.progress.emit({ type: "step.cached", id: stepId, name: this.#name(id, v), time: performance.now() });
-        return { kind: "fs", key: cacheKey({ image: pinned.manifestDigest }), layers: pinned.layers, empty: false, cached: true, label: pinned.ref };
+        return {
+          kind: "fs",
+          key: cacheKey({ image: pinned.manifestDigest }),
+          layers: pinned.layers,
+          empty: false,
+          cached: true,
+          label: pinned.ref,
+        };
       }
       case "local": {
         const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes);
@@ -314,7 +346,15 @@ export class Solver {
     return await this.#sem.run(async () => {
       if (this.#abort.signal.aborted) throw new BuildCancelledError();
       this.#deps.progress.emit({ type: "step.start", id: stepId, name, time: performance.now() });
-      if (reason) this.#deps.progress.emit({ type: "step.log", id: stepId, stream: "stderr", data: new TextEncoder().encode(`cache miss: ${reason}\n`), time: performance.now() });
+      if (reason) {
+        this.#deps.progress.emit({
+          type: "step.log",
+          id: stepId,
+          stream: "stderr",
+          data: new TextEncoder().encode(`cache miss: ${reason}\n`),
+          time: performance.now(),
+        });
+      }
       try {
         const made = v.kind === "exec"
           ? await runExec(this, this.#deps, v, input, sources, stepId)
@@ -328,12 +368,18 @@ export class Solver {
       } catch (e) {
         const cancelled = this.#abort.signal.aborted && this.#firstError !== undefined;
         const message = e instanceof Error ? e.message.split("\n").at(-1)! : String(e);
-        this.#deps.progress.emit({ type: "step.error", id: stepId, time: performance.now(), message: cancelled ? "cancelled" : message });
+        this.#deps.progress.emit({
+          type: "step.error",
+          id: stepId,
+          time: performance.now(),
+          message: cancelled ? "cancelled" : message,
+        });
         // Every failure names its Dockerfile line with an excerpt, as a failed RUN does (an unknown USER, a
         // missing required secret, a COPY source...); only cancellations and errors that already name it pass as
         // they are.
         if (
-          cancelled || e instanceof RunFailedError || e instanceof StepFailedError || e instanceof BuildCancelledError ||
+          cancelled || e instanceof RunFailedError || e instanceof StepFailedError ||
+          e instanceof BuildCancelledError ||
           e instanceof RunAbortedError
         ) throw e;
         throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
@@ -361,7 +407,12 @@ export class Solver {
     return true;
   }
 
-  async #explain(identity: string, inputs: Record<string, string>, useCache: boolean, sources: Map<VertexId, VertexResult>): Promise<string> {
+  async #explain(
+    identity: string,
+    inputs: Record<string, string>,
+    useCache: boolean,
+    sources: Map<VertexId, VertexResult>,
+  ): Promise<string> {
     if (!useCache) return "--no-cache";
     const last = await this.#deps.cache.lastFor(identity);
     if (!last) return "no earlier build of this step";
@@ -381,7 +432,7 @@ export class Solver {
   #stepId(id: VertexId): number {
     let s = this.#stepIds.get(id);
     if (s === undefined) {
-      s = this.#nextStep++;
+      s = this.#counter.next++;
       this.#stepIds.set(id, s);
     }
     return s;

@@ -1,0 +1,81 @@
+/**
+ * A multi-platform build's result: each platform's image stored, an index (OCI) or manifest list (`--format
+ * docker`) naming them by platform, the tags naming the index, and each `--output` written as BuildKit writes a
+ * multi-platform result (the index pushed after every platform's image, an OCI layout rooted at the index, a
+ * filesystem tree or tar with one `os_arch` directory per platform).
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
+import { parseReference } from "../registry/mod.ts";
+import {
+  indexRecord,
+  type PlatformImage,
+  pushIndex,
+  type StoredIndex,
+  storeImage,
+  storeIndex,
+  writeMultiLocal,
+  writeOciLayout,
+} from "../exporter/mod.ts";
+import type { BuildSession } from "./session.ts";
+import type { PlatformBuild } from "./solve_platform.ts";
+import { compressionOf, leavesStore, viaStdout } from "./outputs.ts";
+
+/** Stores every platform's image and their index, names the index by every tag and writes every output. */
+export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Promise<StoredIndex> {
+  const { req, layers, images } = s;
+  const compression = compressionOf(req);
+  const leaves = leavesStore(req);
+  const compressor = new LayerCompressor(layers.content);
+  const platformImages: PlatformImage[] = [];
+  const allLayers = [];
+  for (const b of builds) {
+    const imageLayers = leaves ? await compressLayers(compressor, b.layers, compression) : b.layers;
+    allLayers.push(...imageLayers);
+    platformImages.push({
+      platform: b.platform,
+      image: await storeImage(layers.content, b.config, imageLayers, req.format),
+    });
+  }
+  const stored = await storeIndex(layers.content, platformImages, req.format);
+  const created = builds[0].config.created ?? new Date().toISOString();
+  for (const tag of req.tags) {
+    await s.index.put(indexRecord(parseReference(tag).toString(), stored, created, leaves ? undefined : compression));
+  }
+
+  for (const out of req.outputs) {
+    switch (out.type) {
+      case "image": {
+        if (!out.push) break;
+        await pushIndex(s.registry, layers.content, stored, req.tags.map(parseReference), images, s.log);
+        break;
+      }
+      case "oci": {
+        for (const l of allLayers) await images.ensureBlob(l);
+        await viaStdout(req.storeRoot, out.dest, async (dest) => {
+          await Deno.mkdir(dirname(dest), { recursive: true });
+          await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
+            desc: stored.desc,
+            refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
+          }]);
+        });
+        s.log(`exported oci index to ${out.dest === "-" ? "stdout" : out.dest}`);
+        break;
+      }
+      case "docker":
+        // Refused before the build (checkOutputs).
+        break;
+      case "local":
+      case "tar": {
+        for (const b of builds) for (const l of b.root.layers) await images.ensureBlob(l);
+        const chains = builds.map((b) => ({ platform: b.platform, chain: b.root.layers }));
+        await viaStdout(req.storeRoot, out.dest, (dest) => writeMultiLocal(layers, chains, dest, out.type === "tar"));
+        s.log(`exported ${builds.length} platforms' filesystems to ${out.dest === "-" ? "stdout" : out.dest}`);
+        break;
+      }
+    }
+  }
+  return stored;
+}

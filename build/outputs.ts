@@ -1,0 +1,140 @@
+/**
+ * A single-platform build's image: stored, named by its tags, and written to each `--output` (pushed, OCI layout,
+ * docker archive, filesystem tree or tar).
+ *
+ * @module
+ */
+import { dirname, join, resolve } from "node:path";
+import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
+import { parseReference } from "../registry/mod.ts";
+import {
+  compressForPush,
+  imageRecord,
+  pushImage,
+  type StoredImage,
+  storeImage,
+  writeDockerArchive,
+  writeLocalOutput,
+  writeOciLayout,
+} from "../exporter/mod.ts";
+import { TsbuildError } from "../errors.ts";
+import type { BuildSession } from "./session.ts";
+import type { PlatformBuild } from "./solve_platform.ts";
+import type { BuildRequest } from "./request.ts";
+
+/** How layers will be compressed when the image leaves the store. */
+export function compressionOf(req: BuildRequest): { compression: "gzip" | "zstd" | "none"; level?: number } {
+  return req.compression ?? { compression: "gzip" };
+}
+
+/** Whether any output takes the image out of the store (so its layers must be compressed now). */
+export function leavesStore(req: BuildRequest): boolean {
+  return req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
+}
+
+/** Stores the image, names it by every tag and writes every output. */
+export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<StoredImage> {
+  const { req, layers, registry, images } = s;
+  // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
+  const compression = compressionOf(req);
+  const leaves = leavesStore(req);
+  let imageLayers = b.layers;
+  if (leaves) {
+    // A push uploads each layer it compresses now while compressing it (exporter/push.ts).
+    const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
+    const compressor = new LayerCompressor(layers.content);
+    imageLayers = pushTo
+      ? await compressForPush(registry, compressor, imageLayers, compression, parseReference(pushTo), s.log)
+      : await compressLayers(compressor, imageLayers, compression);
+  }
+  const image = await storeImage(layers.content, b.config, imageLayers, req.format);
+  // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
+  for (const tag of req.tags) {
+    const created = b.config.created ?? new Date().toISOString();
+    await s.index.put(imageRecord(parseReference(tag).toString(), image, created, leaves ? undefined : compression));
+  }
+
+  for (const out of req.outputs) {
+    switch (out.type) {
+      case "image": {
+        if (!out.push) break;
+        await pushImage(registry, layers.content, image, req.tags.map(parseReference), images, s.log);
+        break;
+      }
+      case "oci":
+      case "docker": {
+        for (const l of imageLayers) await images.ensureBlob(l);
+        await viaStdout(req.storeRoot, out.dest, async (dest) => {
+          await Deno.mkdir(dirname(dest), { recursive: true });
+          if (out.type === "oci") {
+            await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
+              desc: image.manifestDesc,
+              refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
+            }]);
+          } else {
+            await writeDockerArchive(dest, layers.content, {
+              manifest: image.manifest,
+              config: image.configBytes,
+              tags: req.tags.map((t) => parseReference(t).familiar()),
+            });
+          }
+        });
+        s.log(`exported ${out.type} to ${out.dest === "-" ? "stdout" : out.dest}`);
+        break;
+      }
+      case "local":
+      case "tar": {
+        for (const l of b.root.layers) await images.ensureBlob(l);
+        await viaStdout(
+          req.storeRoot,
+          out.dest,
+          (dest) => writeLocalOutput(layers, b.root.layers, dest, out.type === "tar"),
+        );
+        s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
+        break;
+      }
+    }
+  }
+  return image;
+}
+
+/** Outputs that cannot work, refused before anything is built. */
+export function checkOutputs(req: BuildRequest, platforms: number): void {
+  for (const out of req.outputs) {
+    if (out.type === "image" && out.push && req.tags.length === 0) {
+      throw new TsbuildError("--push needs at least one -t/--tag");
+    }
+    if (out.type === "oci" && out.dest === "-" && !out.tar) {
+      throw new TsbuildError("--output type=oci,tar=false needs a directory as dest, not -");
+    }
+    if (out.type === "local" && out.dest === "-") {
+      throw new TsbuildError("--output type=local needs a directory as dest; use type=tar,dest=- for a tar on stdout");
+    }
+    // BuildKit's own words: a docker archive holds one image manifest per tag, never an index.
+    if (out.type === "docker" && platforms > 1) {
+      throw new TsbuildError("docker exporter does not currently support exporting manifest lists");
+    }
+  }
+}
+
+/**
+ * Runs `write` on `dest`, or for `-` on a temp file in the store that is then streamed to stdout (the writers
+ * rename temp files into place, which a pipe cannot take) and removed.
+ */
+export async function viaStdout(
+  storeRoot: string,
+  dest: string,
+  write: (path: string) => Promise<void>,
+): Promise<void> {
+  if (dest !== "-") return await write(resolve(dest));
+  const dir = join(storeRoot, "tmp");
+  await Deno.mkdir(dir, { recursive: true });
+  const tmp = join(dir, `stdout-${crypto.randomUUID()}`);
+  try {
+    await write(tmp);
+    const f = await Deno.open(tmp);
+    await f.readable.pipeTo(Deno.stdout.writable, { preventClose: true });
+  } finally {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+  }
+}
