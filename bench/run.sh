@@ -4,6 +4,8 @@
 # /usr/bin/time -v, and prints tsbuild/anchor ratios. Run as root on a scratch machine: it installs docker.io,
 # buildah, rootlesskit, time and debootstrap itself (never part of scripts/install.sh).
 # Usage: bash bench/run.sh [workload...]   Env: BENCH_TOOLS="tsbuild tsbuild-rootless buildkit buildkit-rootless buildah"
+#   BENCH_RUNS=N (default 1): each workload's phase sequence N times per tool, tools interleaved run by run; the
+#   summary reports medians (bench/summary.py), since single runs on this machine vary by 20-30 %.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 user=${TSBUILD_TEST_USER:-tsbuild-test}
@@ -174,34 +176,28 @@ export work root user reg busybox docker
 export -f tool_build base_for
 
 printf 'tool\tworkload\tphase\twall_s\tcpu_s\tpeak_rss_kb\n' >"$results"
+runs=${BENCH_RUNS:-1}
 for w in "${workloads[@]}"; do
   make_workload "$w"
   ctx=$work/ctx/$w
-  for t in "${tools[@]}"; do
-    up=0; case $t in buildkit) dockerd_up root || up=1 ;; buildkit-rootless) dockerd_up rootless || up=1 ;; esac
-    if [ "$up" = 1 ]; then
-      for ph in cold no-change one-file-changed push; do printf '%s\t%s\t%s\tFAIL\tFAIL\tFAIL\n' "$t" "$w" "$ph" >>"$results"; done
-      continue
-    fi
-    tool_clean "$t"
-    tag=$reg/bench/$w:$t
-    measure "$t" "$w" cold tool_build "$t" "$ctx" "$tag" 0
-    measure "$t" "$w" no-change tool_build "$t" "$ctx" "$tag" 0
-    echo "# changed $(date +%s%N)" >>"$ctx/$(cat "$ctx/.touch")" # a comment: harmless in scripts and data
-    measure "$t" "$w" one-file-changed tool_build "$t" "$ctx" "$tag" 0
-    measure "$t" "$w" push tool_build "$t" "$ctx" "$tag" 1
+  for run in $(seq "$runs"); do
+    for t in "${tools[@]}"; do
+      up=0; case $t in buildkit) dockerd_up root || up=1 ;; buildkit-rootless) dockerd_up rootless || up=1 ;; esac
+      if [ "$up" = 1 ]; then
+        for ph in cold no-change one-file-changed push; do printf '%s\t%s\t%s\tFAIL\tFAIL\tFAIL\n' "$t" "$w" "$ph" >>"$results"; done
+        continue
+      fi
+      tool_clean "$t"
+      tag=$reg/bench/$w:$t
+      measure "$t" "$w" cold tool_build "$t" "$ctx" "$tag" 0
+      measure "$t" "$w" no-change tool_build "$t" "$ctx" "$tag" 0
+      echo "# changed $(date +%s%N)" >>"$ctx/$(cat "$ctx/.touch")" # a comment: harmless in scripts and data
+      measure "$t" "$w" one-file-changed tool_build "$t" "$ctx" "$tag" 0
+      measure "$t" "$w" push tool_build "$t" "$ctx" "$tag" 1
+    done
   done
 done
 
 echo
-column -t -s $'\t' "$results"
-echo
-echo "ratios tsbuild/anchor (wall, cpu, rss); < 1 means tsbuild is better"
-awk -F'\t' 'NR>1 && $4!="FAIL" { v[$1 FS $2 FS $3]=$4 FS $5 FS $6; tools[$1]=1; keys[$2 FS $3]=1 }
-  END { for (k in keys) for (a in tools) if (a !~ /^tsbuild/) {
-          me = (a ~ /rootless/) ? "tsbuild-rootless" : "tsbuild"
-          if (!((me FS k) in v) || !((a FS k) in v)) continue
-          split(v[me FS k], m, FS); split(v[a FS k], n, FS); split(k, kk, FS)
-          printf "%-12s %-17s %-18s vs %-18s wall %.2f  cpu %.2f  rss %.2f\n", kk[1], kk[2], me, a,
-            m[1]/(n[1]?n[1]:1), m[2]/(n[2]?n[2]:1), m[3]/(n[3]?n[3]:1) } }' "$results" | sort
+python3 "$root/bench/summary.py" "$results"
 echo "raw results: /tmp/tsbuild-bench-<date>.tsv (written on exit)"
