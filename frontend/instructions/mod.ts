@@ -16,4 +16,4 @@ export { isValidChmod, KEYWORDS, parseDockerfileSpec, parseInstruction } from ".
 export { type MountSpec, parseMount } from "./mount.ts";
 export { type FlagKind, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 export { formatGoDuration, parseGoDuration } from "./duration.ts";
-export { suggest } from "./suggest.ts";
+export { levenshtein, suggest } from "./suggest.ts";

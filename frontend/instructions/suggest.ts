@@ -1,5 +1,5 @@
-/** Levenshtein distance, small inputs only (instruction keywords, stage names). */
-function distance(a: string, b: string): number {
+/** Levenshtein distance, small inputs only (instruction keywords, stage and variable names). */
+export function levenshtein(a: string, b: string): number {
   const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
   for (let i = 1; i <= a.length; i++) {
     let diag = prev[0];
@@ -22,7 +22,7 @@ export function suggest(word: string, candidates: readonly string[]): string | u
   let best: string | undefined;
   let bestDist = Infinity;
   for (const c of candidates) {
-    const d = distance(w, c.toLowerCase());
+    const d = levenshtein(w, c.toLowerCase());
     if (d < bestDist) [best, bestDist] = [c, d];
   }
   const limit = Math.max(1, Math.floor(w.length / 3));
