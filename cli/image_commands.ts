@@ -147,13 +147,16 @@ export async function imagesCommand(argv: string[]): Promise<number> {
   const { values, positionals } = flagsOf(argv, { quiet: { type: "boolean", short: "q" } });
   if (positionals.length > 0) throw new UsageError(`"tsbuild images" takes no arguments`);
   const recs = (await new ImageIndex(values.root ?? defaultStoreRoot()).list()).sort((a, b) => a.name < b.name ? -1 : 1);
+  // An image's ID is its config digest; a multi-platform image has no one config, so, as docker's containerd
+  // store shows it, its ID is the index's digest.
+  const id = (r: (typeof recs)[number]) => (isIndex(r.mediaType) ? r.manifestDigest : r.configDigest).slice(7, 19);
   if (values.quiet) {
-    for (const r of recs) console.log(r.configDigest.slice(7, 19));
+    for (const r of recs) console.log(id(r));
     return 0;
   }
   const rows = [["REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE"], ...recs.map((r) => {
     const ref = parseReference(r.name);
-    return [ref.familiar().replace(/:[^:/]+$/, ""), ref.tag ?? "<none>", r.configDigest.slice(7, 19), ago(r.created), humanSize(r.size)];
+    return [ref.familiar().replace(/:[^:/]+$/, ""), ref.tag ?? "<none>", id(r), ago(r.created), humanSize(r.size)];
   })];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   for (const r of rows) console.log(r.map((c, i) => (i < r.length - 1 ? c.padEnd(widths[i] + 3) : c)).join("").trimEnd());

@@ -104,6 +104,10 @@ for (const as of ["root", "user"] as const) {
         assertEquals(again.code, 0, again.stderr);
         assertEquals(steps(again.stderr).ran, []);
         assertEquals((await Deno.readTextFile(iid)).trim(), await sha256(raw.stdout));
+        // The store names the index; its ID is the index digest (there is no one config).
+        const images = await runTsbuild(["images", "--root", store], { as });
+        assertEquals(images.code, 0, images.stderr);
+        assertStringIncludes(images.stdout, (await sha256(raw.stdout)).slice(7, 19));
 
         // An OCI layout rooted at the index; skopeo reads each platform from it.
         const oci = await tsbuild("-o", `type=oci,dest=${out}/img.tar`, ctx);
