@@ -2,7 +2,10 @@
 """Summarises bench/run.sh results (TSV: tool, workload, phase, wall_s, cpu_s, peak_rss_kb; one row per run):
 the median of each (tool, workload, phase) over its runs with the min-max range of wall time, then the
 tsbuild/anchor ratios of those medians (tsbuild against buildkit and buildah, tsbuild-rootless against
-buildkit-rootless and buildah). Usage: summary.py results.tsv"""
+buildkit-rootless and buildah), and the median of the per-run wall ratios ("paired"): tools run interleaved, so a
+run's tsbuild and anchor figures share that run's machine state (ext4 slows every file create for a while after a
+large delete, and the bench deletes a store before each cold run), which the ratio of medians mixes across runs.
+Usage: summary.py results.tsv"""
 import statistics
 import sys
 from collections import defaultdict
@@ -34,7 +37,8 @@ for k in order:
     note = f"  ({fails[k]} failed)" if fails[k] else ""
     print(f"{t:18} {w:12} {ph:17} {len(walls):>4} {med[k][0]:>7.2f} {rng:>13} {med[k][1]:>7.2f} {med[k][2] / 1024:>7.0f}{note}")
 
-print("\nratios of medians, tsbuild/anchor (wall, cpu, rss); < 1 means tsbuild is better")
+print("\nratios of medians, tsbuild/anchor (wall, cpu, rss), and the median of per-run wall ratios (paired);")
+print("< 1 means tsbuild is better")
 pairs = [("tsbuild", "buildkit"), ("tsbuild-rootless", "buildkit-rootless"), ("tsbuild", "buildah"), ("tsbuild-rootless", "buildah")]
 for (t, w, ph) in order:
     for me, anchor in pairs:
@@ -42,4 +46,7 @@ for (t, w, ph) in order:
             continue
         m, a = med[(me, w, ph)], med[(anchor, w, ph)]
         r = [m[i] / a[i] if a[i] else float("nan") for i in range(3)]
-        print(f"{w:12} {ph:17} {me:18} vs {anchor:18} wall {r[0]:.2f}  cpu {r[1]:.2f}  rss {r[2]:.2f}")
+        # Run n of one tool pairs with run n of the other (both lists are in run order; failed runs are left out).
+        per_run = [x[0] / y[0] for x, y in zip(rows[(me, w, ph)], rows[(anchor, w, ph)]) if y[0]]
+        paired = statistics.median(per_run) if per_run else float("nan")
+        print(f"{w:12} {ph:17} {me:18} vs {anchor:18} wall {r[0]:.2f}  cpu {r[1]:.2f}  rss {r[2]:.2f}  paired {paired:.2f}")
