@@ -10,6 +10,7 @@ import { dirname } from "node:path";
 import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
 import { parseReference } from "../registry/mod.ts";
 import {
+  annotationsFor,
   indexRecord,
   type PlatformImage,
   pushIndex,
@@ -36,10 +37,17 @@ export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Pro
     allLayers.push(...imageLayers);
     platformImages.push({
       platform: b.platform,
-      image: await storeImage(layers.content, b.config, imageLayers, req.format),
+      image: await storeImage(
+        layers.content,
+        b.config,
+        imageLayers,
+        req.format,
+        annotationsFor(req.annotations, "manifest", b.platform),
+      ),
+      annotations: annotationsFor(req.annotations, "manifest-descriptor", b.platform),
     });
   }
-  const stored = await storeIndex(layers.content, platformImages, req.format);
+  const stored = await storeIndex(layers.content, platformImages, req.format, annotationsFor(req.annotations, "index"));
   const created = builds[0].config.created ?? new Date().toISOString();
   for (const tag of req.tags) {
     await s.index.put(indexRecord(parseReference(tag).toString(), stored, created, leaves ? undefined : compression));

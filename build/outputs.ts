@@ -8,6 +8,8 @@ import { dirname, join, resolve } from "node:path";
 import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
 import { parseReference } from "../registry/mod.ts";
 import {
+  annotationsFor,
+  checkSinglePlatformAnnotations,
   compressForPush,
   imageRecord,
   pushImage,
@@ -47,7 +49,7 @@ export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<St
       ? await compressForPush(registry, compressor, imageLayers, compression, parseReference(pushTo), s.log)
       : await compressLayers(compressor, imageLayers, compression);
   }
-  const image = await storeImage(layers.content, b.config, imageLayers, req.format);
+  const image = await storeImage(layers.content, b.config, imageLayers, req.format, annotationsFor(req.annotations, "manifest"));
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
   for (const tag of req.tags) {
     const created = b.config.created ?? new Date().toISOString();
@@ -115,6 +117,7 @@ export function checkOutputs(req: BuildRequest, platforms: number): void {
       throw new TsbuildError("docker exporter does not currently support exporting manifest lists");
     }
   }
+  if (platforms === 1) checkSinglePlatformAnnotations(req.annotations);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { CacheExportSpec, CacheImportSpec } from "../cache/mod.ts";
-import type { ExtraHost } from "../executor/mod.ts";
+import type { ExtraHost, Ulimit } from "../executor/mod.ts";
+import type { ImageAnnotation } from "../exporter/mod.ts";
 import type { Platform } from "../oci/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
 import type { SshSpec } from "../ssh/mod.ts";
@@ -58,6 +59,14 @@ export interface BuildRequest {
   network?: "default" | "none" | "host";
   /** `--add-host host:ip` entries for every RUN's /etc/hosts. */
   extraHosts?: ExtraHost[];
+  /** `--annotation`: OCI annotations on the image's manifest, index or index entries. */
+  annotations?: ImageAnnotation[];
+  /** `--ulimit`: resource limits of every RUN. */
+  ulimits?: Ulimit[];
+  /** `--shm-size`: bytes of every RUN's /dev/shm. */
+  shmSize?: number;
+  /** `--allow`: entitlements granted (`security.insecure`, `network.host`). */
+  allow?: string[];
   /** `--cache-from`: caches exported by other builds, asked when the store has no result for a step. */
   cacheFrom?: CacheImportSpec[];
   /** `--cache-to`: where this build's step results go (after the image and its outputs). */

@@ -111,6 +111,9 @@ export async function solvePlatform(s: BuildSession, plan: PlatformPlan, shared:
     sourceDateEpoch: req.sourceDateEpoch,
     network: req.network,
     extraHosts: req.extraHosts,
+    ulimits: req.ulimits,
+    shmSize: req.shmSize,
+    entitlements: new Set(req.allow ?? []),
     platformLabel: shared.multiPlatform ? formatPlatform(platform) : undefined,
     stepCounter: shared.stepCounter,
   });

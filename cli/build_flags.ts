@@ -1,16 +1,26 @@
-import type { ExtraHost } from "../executor/mod.ts";
+import type { ExtraHost, Ulimit } from "../executor/mod.ts";
+import { ENTITLEMENTS } from "../solver/mod.ts";
+import type { ImageAnnotation } from "../exporter/mod.ts";
 import { parseArgs } from "node:util";
 import { join, resolve as resolvePath } from "node:path";
 import type { OutputSpec } from "../build/mod.ts";
-import {
-  type CacheExportSpec,
-  type CacheImportSpec,
-  CacheSpecError,
-  parseCacheFrom,
-  parseCacheTo,
-} from "../cache/mod.ts";
+import { type CacheExportSpec, type CacheImportSpec, parseCacheFrom, parseCacheTo } from "../cache/mod.ts";
 import { parsePlatform, type Platform } from "../oci/mod.ts";
 import { UsageError } from "./errors.ts";
+import {
+  annotationFlags,
+  buildContexts,
+  cacheSpec,
+  kv,
+  mirrors,
+  parseAddHost,
+  parseBytes,
+  parseOutput,
+  parseSecret,
+  parseUlimit,
+} from "./flag_values.ts";
+
+export { parseOutput, parseSecret } from "./flag_values.ts";
 
 /** `tsbuild build` flags after parsing, before anything touches the disk. */
 export interface BuildFlags {
@@ -50,6 +60,14 @@ export interface BuildFlags {
   quiet: boolean;
   network?: "default" | "none" | "host";
   extraHosts: ExtraHost[];
+  /** `--annotation` and the `annotation*.KEY=VALUE` attributes of `-o type=image|registry|oci`. */
+  annotations: ImageAnnotation[];
+  /** `--ulimit name=soft[:hard]` (repeatable). */
+  ulimits: Ulimit[];
+  /** `--shm-size`, in bytes. */
+  shmSize?: number;
+  /** `--allow` entitlements. */
+  allow: string[];
   /** `--cache-from` (repeatable): caches other builds exported; local paths made absolute. */
   cacheFrom: CacheImportSpec[];
   /** `--cache-to` (repeatable): where this build's cache goes. */
@@ -68,6 +86,8 @@ Options:
       --build-arg k=v           Set a build-time variable (repeatable; "k" alone takes it from the environment)
       --target string           Build the named stage
       --label k=v               Set a label on the image (repeatable)
+      --annotation [type:]k=v   Add an OCI annotation; type manifest (default), index or manifest-descriptor,
+                                optionally with [os/arch] (repeatable; also -o type=image,annotation.k=v)
       --build-context name=v    Extra named context: a directory, docker-image://REF or oci-layout://PATH[:TAG]
       --platform os/arch[,...]  Target platform(s) (default: this machine's); several make one image each under
                                 an index (foreign ones run RUN steps through qemu binfmt handlers)
@@ -102,98 +122,15 @@ Options:
       --snapshotter name        auto, overlay, fuse-overlayfs or native (default "auto")
       --network mode            Network of RUN steps without --network: default (the host's), none or host
       --add-host host:ip        Add an entry to every RUN's /etc/hosts (repeatable)
+      --ulimit name=soft[:hard] Resource limit of every RUN, e.g. nofile=1024:2048 (repeatable)
+      --shm-size bytes          Size of every RUN's /dev/shm, e.g. 256m (default 64m)
+      --allow entitlement       Grant security.insecure (RUN --security=insecure) or network.host (repeatable)
+      --load                    Keep the image in the store under its tags (the default without --push/-o)
+      --provenance, --sbom      Only "false" (or 0) is accepted: tsbuild attaches no attestations
       --root dir                Store directory (default $XDG_DATA_HOME/tsbuild)
   -q, --quiet                   Print only the image ID
 `;
 
-function kv(list: string[], what: string, fromEnv: boolean): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const i = item.indexOf("=");
-    if (i === 0) throw new UsageError(`invalid ${what} "${item}": expected KEY=VALUE`);
-    if (i < 0) {
-      if (!fromEnv) {
-        out[item] = "";
-        continue;
-      }
-      const v = Deno.env.get(item);
-      if (v !== undefined) out[item] = v;
-      continue;
-    }
-    out[item.slice(0, i)] = item.slice(i + 1);
-  }
-  return out;
-}
-
-function csv(spec: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const part of spec.split(",")) {
-    const i = part.indexOf("=");
-    if (i < 0) out[part.trim()] = "";
-    else out[part.slice(0, i).trim()] = part.slice(i + 1);
-  }
-  return out;
-}
-
-/** `--build-context name=value`: local paths are made absolute now, since the build may run elsewhere. */
-function buildContexts(list: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list) {
-    const i = item.indexOf("=");
-    if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --build-context "${item}": expected NAME=VALUE`);
-    const value = item.slice(i + 1);
-    out[item.slice(0, i)] = /^[a-z-]+:\/\//.test(value) ? value : resolvePath(value);
-  }
-  return out;
-}
-
-/** `--registry-mirror docker.io=mirror.example:5000` (repeatable; mirrors are tried in order, then the origin). */
-function mirrors(list: string[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const item of list) {
-    const i = item.indexOf("=");
-    if (i <= 0 || i === item.length - 1) {
-      throw new UsageError(`invalid --registry-mirror "${item}": expected REGISTRY=MIRROR`);
-    }
-    (out[item.slice(0, i)] ??= []).push(item.slice(i + 1));
-  }
-  return out;
-}
-
-/** Parses one `--output` the way buildx does. */
-export function parseOutput(spec: string): OutputSpec {
-  if (!spec.includes("=")) return spec === "-" ? { type: "tar", dest: "-" } : { type: "local", dest: spec };
-  const f = csv(spec);
-  const dest = f.dest ?? "";
-  switch (f.type) {
-    case "registry":
-      return { type: "image", push: true };
-    case "image":
-      return { type: "image", push: f.push === "true" };
-    case "oci":
-    case "docker":
-    case "local":
-    case "tar":
-      if (!dest) throw new UsageError(`--output ${spec}: dest= is required for type=${f.type}`);
-      if (f.type === "oci") return { type: "oci", dest, tar: f.tar !== "false" };
-      return { type: f.type, dest };
-    default:
-      throw new UsageError(
-        `--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar)`,
-      );
-  }
-}
-
-/** Parses `--secret` the way buildx does: `id=ID` alone reads the env var ID if set, else the file ID. */
-export function parseSecret(spec: string): { id: string; src?: string; env?: string } {
-  const f = csv(spec);
-  const id = f.id;
-  if (!id) throw new UsageError(`--secret ${spec}: id= is required`);
-  const src = f.src ?? f.source;
-  if (src !== undefined) return { id, src };
-  if (f.env !== undefined) return { id, env: f.env };
-  return Deno.env.get(id) !== undefined ? { id, env: id } : { id, src: id };
-}
 
 export function defaultStoreRoot(): string {
   const xdg = Deno.env.get("XDG_DATA_HOME");
@@ -215,6 +152,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         file: { type: "string", short: "f" },
         "build-arg": { type: "string", multiple: true },
         label: { type: "string", multiple: true },
+        annotation: { type: "string", multiple: true },
         "build-context": { type: "string", multiple: true },
         target: { type: "string" },
         platform: { type: "string" },
@@ -246,6 +184,12 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
         quiet: { type: "boolean", short: "q" },
         network: { type: "string" },
         "add-host": { type: "string", multiple: true },
+        ulimit: { type: "string", multiple: true },
+        "shm-size": { type: "string" },
+        allow: { type: "string", multiple: true },
+        load: { type: "boolean" },
+        provenance: { type: "string" },
+        sbom: { type: "string" },
         // Accepted as docker build accepts them, with nothing to do here: intermediate containers are never kept.
         rm: { type: "boolean" },
         "force-rm": { type: "boolean" },
@@ -314,6 +258,25 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   }
   const outputs = (v.output ?? []).map(parseOutput);
   if (v.push && !outputs.some((o) => o.type === "image")) outputs.push({ type: "image", push: true });
+  // buildx's --load puts the image in the docker daemon's store; here the store is tsbuild's own.
+  if (v.load && !outputs.some((o) => o.type === "image")) outputs.push({ type: "image", push: false });
+  for (const flag of ["provenance", "sbom"] as const) {
+    const val = v[flag];
+    if (val !== undefined && !["false", "0"].includes(val.toLowerCase())) {
+      throw new UsageError(
+        `--${flag} ${val}: tsbuild does not produce ${flag === "sbom" ? "SBOM" : "provenance"} attestations; ` +
+          `pass --${flag}=false or leave it out`,
+      );
+    }
+  }
+  const buildArgs = kv(v["build-arg"] ?? [], "--build-arg", true);
+  const cacheTo = (v["cache-to"] ?? []).map((c) => cacheSpec(() => parseCacheTo(c))).map((c) =>
+    c.type === "local" ? { ...c, dest: resolvePath(c.dest) } : c
+  );
+  // BuildKit's older spelling of --cache-to type=inline, still common in CI scripts.
+  if (["1", "true"].includes(buildArgs.BUILDKIT_INLINE_CACHE ?? "") && !cacheTo.some((c) => c.type === "inline")) {
+    cacheTo.push({ type: "inline" });
+  }
   if (outputs.length === 0) outputs.push({ type: "image", push: false });
   let platform: Platform | undefined;
   let platforms: Platform[] | undefined;
@@ -337,7 +300,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     file: v.file ?? (context === "-" ? "Dockerfile" : join(context, "Dockerfile")),
     tags: v.tag ?? [],
     outputs,
-    buildArgs: kv(v["build-arg"] ?? [], "--build-arg", true),
+    buildArgs,
     labels: kv(v.label ?? [], "--label", false),
     buildContexts: buildContexts(v["build-context"] ?? []),
     target: v.target,
@@ -370,27 +333,13 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     cacheFrom: (v["cache-from"] ?? []).map((c) => cacheSpec(() => parseCacheFrom(c))).map((c) =>
       c.type === "local" ? { ...c, src: resolvePath(c.src) } : c
     ),
-    cacheTo: (v["cache-to"] ?? []).map((c) => cacheSpec(() => parseCacheTo(c))).map((c) =>
-      c.type === "local" ? { ...c, dest: resolvePath(c.dest) } : c
-    ),
+    cacheTo,
+    annotations: annotationFlags(v.annotation ?? [], v.output ?? []),
+    ulimits: (v.ulimit ?? []).map(parseUlimit),
+    shmSize: v["shm-size"] === undefined ? undefined : parseBytes("--shm-size", v["shm-size"]),
+    allow: (v.allow ?? []).flatMap((a) => a.split(",")).map((a) => {
+      if (!ENTITLEMENTS.includes(a)) throw new UsageError(`--allow ${a}: use ${ENTITLEMENTS.join(" or ")}`);
+      return a;
+    }),
   };
-}
-
-/** A cache spec parse, its errors as usage errors. */
-function cacheSpec<T>(parse: () => T): T {
-  try {
-    return parse();
-  } catch (e) {
-    if (e instanceof CacheSpecError) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-/** `--add-host host:ip` (or `host=ip`, as buildx also takes); the ip may be IPv6, so the first separator splits. */
-function parseAddHost(spec: string): ExtraHost {
-  const m = /^([^:=\s]+)[:=](\S+)$/.exec(spec);
-  if (!m || !/^[0-9a-fA-F.:]+$/.test(m[2])) {
-    throw new UsageError(`--add-host ${spec}: expected host:ip, e.g. --add-host db.internal:10.0.0.5`);
-  }
-  return { host: m[1], ip: m[2] };
 }

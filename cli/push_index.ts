@@ -28,11 +28,11 @@ export async function pushStoredIndex(root: string, rec: ImageRecord, target: Re
       layers: manifest.layers.map((l, i) => ({ ...l, diffID: config.rootfs?.diff_ids?.[i] ?? l.digest })),
     };
     if (rec.compression) image = await compressStoredImage(content, manifest, config, rec.compression);
-    images.push({ platform: d.platform!, image });
+    images.push({ platform: d.platform!, image, annotations: d.annotations });
   }
   const format = index.mediaType === "application/vnd.docker.distribution.manifest.list.v2+json" ? "docker" : "oci";
   // Compressing gave new manifests, hence a new index, named from now on so the next push finds it ready.
-  const stored = await storeIndex(content, images, format);
+  const stored = await storeIndex(content, images, format, index.annotations);
   if (rec.compression) await new ImageIndex(root).put(indexRecord(rec.name, stored, rec.created));
   await pushIndex(client, content, stored, [target], { origins: new Map(), ensureBlob: () => Promise.resolve() }, (m) => console.error(m));
   return stored.desc.digest;

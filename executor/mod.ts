@@ -20,7 +20,7 @@ export { type ResolvedUser, resolveUser } from "./user.ts";
 export { resolveInRootfs } from "./rootfs_path.ts";
 export { RunAbortedError, RuncError, UserNotFoundError } from "./errors.ts";
 export { RuncExecutor } from "./runc_executor.ts";
-export type { RunMount, RunRequest, RunResult } from "./types.ts";
+export type { RunMount, RunRequest, RunResult, Ulimit } from "./types.ts";
 export type { ExtraHost } from "./etc_files.ts";
 export { buildSpec, DEFAULT_CAPABILITIES, DEFAULT_PATH } from "./spec.ts";
 export { type CacheMountLease, type CacheMountRequest, CacheMounts, CacheSeedError } from "./cache_mounts.ts";

@@ -13,7 +13,7 @@ import { findMissingStubs, type MountStubs, removeStubs } from "./mount_stubs.ts
 import { resolveInRootfs } from "./rootfs_path.ts";
 import { makeSecretDir, type SecretDir } from "./secret_dir.ts";
 import { ownerStubs, staleOwner, writeOwner } from "./run_owner.ts";
-import { buildSpec, type SpecHost } from "./spec.ts";
+import { buildSpec, type SpecHost, specJson } from "./spec.ts";
 import type { RunMount, RunRequest, RunResult } from "./types.ts";
 import { type ResolvedUser, resolveUser } from "./user.ts";
 
@@ -83,10 +83,13 @@ export class RuncExecutor {
           async () => (secrets ??= await makeSecretDir(bundle)).path,
         ),
         host: await this.#host,
+        privileged: req.security === "insecure",
+        ulimits: req.ulimits,
+        shmSize: req.shmSize,
       });
       stubs = await findMissingStubs(req.rootfs, spec.mounts.map((m) => m.destination));
       await writeOwner(bundle, req.rootfs, stubs);
-      await Deno.writeTextFile(`${bundle}/config.json`, JSON.stringify(spec));
+      await Deno.writeTextFile(`${bundle}/config.json`, specJson(spec));
       return await this.#runContainer(id, bundle, req);
     } finally {
       await this.#delete(id);

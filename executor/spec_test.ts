@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../test/util/assert.ts";
-import { buildSpec, DEFAULT_CAPABILITIES, type SpecInput } from "./spec.ts";
+import { buildSpec, DEFAULT_CAPABILITIES, type SpecInput, specJson } from "./spec.ts";
 
 function input(change: Partial<SpecInput> = {}): SpecInput {
   return {
@@ -44,4 +44,27 @@ Deno.test("devpts asks for gid 5 only when it is mapped, and the RUN's mounts co
   assertEquals(mounts.at(-1)!.destination, "/x");
   assertEquals(mounts.find((m) => m.destination === "/sys")!.options!.includes("ro"), true);
   assertEquals(mounts.find((m) => m.destination === "/etc/hosts")!.source, "/b/hosts");
+});
+
+Deno.test("--ulimit replaces the default of its name and adds others; unlimited is RLIM_INFINITY in the JSON", () => {
+  const spec = buildSpec(input({ ulimits: [{ name: "nofile", soft: 10, hard: 20 }, { name: "nproc", soft: -1, hard: -1 }] }));
+  assertEquals(spec.process.rlimits, [
+    { type: "RLIMIT_NOFILE", hard: 20, soft: 10 },
+    { type: "RLIMIT_NPROC", hard: -1, soft: -1 },
+  ]);
+  const json = specJson(spec);
+  assert(json.includes(`"type":"RLIMIT_NPROC","hard":18446744073709551615,"soft":18446744073709551615`), json);
+  assert(!json.includes("RLIM_INFINITY"), json);
+});
+
+Deno.test("--shm-size sizes /dev/shm; RUN --security=insecure gets every capability and an unmasked /proc", () => {
+  const shm = (s: ReturnType<typeof buildSpec>) => s.mounts.find((m) => m.destination === "/dev/shm")!.options ?? [];
+  assert(shm(buildSpec(input())).includes("size=65536k"));
+  assert(shm(buildSpec(input({ shmSize: 256 * 1024 * 1024 }))).includes("size=262144k"));
+  const insecure = buildSpec(input({ privileged: true }));
+  const bounding = insecure.process.capabilities?.bounding ?? [];
+  assert(bounding.includes("CAP_SYS_ADMIN"));
+  assertEquals(bounding.length, 41);
+  assertEquals([insecure.linux.maskedPaths, insecure.linux.readonlyPaths], [[], []]);
+  assert(!buildSpec(input()).process.capabilities?.bounding?.includes("CAP_SYS_ADMIN"));
 });

@@ -8,6 +8,13 @@ export type RunMount =
   /** Secrets and SSH sockets' files: written outside the rootfs and bind-mounted, so they never reach a layer. */
   | { type: "file"; target: string; data: Uint8Array; mode: number; uid: number; gid: number };
 
+/** A resource limit of the RUN's processes (`--ulimit nofile=1024:2048`): `name` as ulimit names it, -1 unlimited. */
+export interface Ulimit {
+  name: string;
+  soft: number;
+  hard: number;
+}
+
 /** One RUN. */
 export interface RunRequest {
   /** A mounted, writable rootfs dir (overlay merged dir). */
@@ -25,6 +32,12 @@ export interface RunRequest {
   /** `--add-host` entries appended to the generated /etc/hosts. */
   extraHosts?: ExtraHost[];
   mounts: RunMount[];
+  /** `insecure` (RUN --security=insecure, allowed by --allow security.insecure): every capability, /proc unmasked. */
+  security?: "sandbox" | "insecure";
+  /** `--ulimit`: replace the defaults of the same name. */
+  ulimits?: Ulimit[];
+  /** `--shm-size`: bytes of /dev/shm (default 64 MiB, as Docker). */
+  shmSize?: number;
   stdout(chunk: Uint8Array): void;
   stderr(chunk: Uint8Array): void;
   /** Abort kills the container (SIGKILL), removes it and rejects with `RunAbortedError`. */

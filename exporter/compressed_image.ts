@@ -30,5 +30,5 @@ export async function compressStoredImage(
     ? await compressForPush(pushTo.registry, compressor, layers, compression, pushTo.ref, pushTo.log)
     : await compressLayers(compressor, layers, compression);
   const format = manifest.mediaType === MediaType.DockerManifest ? "docker" : "oci";
-  return await storeImage(content, config, compressed, format);
+  return await storeImage(content, config, compressed, format, manifest.annotations);
 }

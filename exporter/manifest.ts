@@ -24,7 +24,13 @@ export function layerMediaType(mediaType: string, format: ManifestFormat): strin
 }
 
 /** Writes config and manifest into the store; layers must already be there (or be fetchable by the pusher). */
-export async function storeImage(content: ContentStore, config: ImageConfig, layers: ExportLayer[], format: ManifestFormat): Promise<StoredImage> {
+export async function storeImage(
+  content: ContentStore,
+  config: ImageConfig,
+  layers: ExportLayer[],
+  format: ManifestFormat,
+  annotations?: Record<string, string>,
+): Promise<StoredImage> {
   const configBytes = new TextEncoder().encode(JSON.stringify(config));
   const cfg = await content.writeBytes(configBytes);
   const manifest: ImageManifest = {
@@ -32,6 +38,7 @@ export async function storeImage(content: ContentStore, config: ImageConfig, lay
     mediaType: format === "oci" ? MediaType.OciManifest : MediaType.DockerManifest,
     config: { mediaType: format === "oci" ? MediaType.OciConfig : MediaType.DockerConfig, digest: cfg.digest, size: cfg.size },
     layers: layers.map((l) => ({ mediaType: layerMediaType(l.mediaType, format), digest: l.digest, size: l.size })),
+    ...(annotations ? { annotations } : {}),
   };
   const manifestBytes = new TextEncoder().encode(JSON.stringify(manifest));
   const m = await content.writeBytes(manifestBytes);

@@ -13,6 +13,14 @@ export { type ExportLayer, imageConfig, type StepOutcome } from "./image_config.
 export { imageRecord, layerMediaType, type ManifestFormat, type StoredImage, storeImage } from "./manifest.ts";
 export { type BlobOrigins, compressForPush, pushImage } from "./push.ts";
 export { compressStoredImage } from "./compressed_image.ts";
+export {
+  AnnotationError,
+  annotationsFor,
+  type AnnotationTarget,
+  checkSinglePlatformAnnotations,
+  type ImageAnnotation,
+  parseAnnotation,
+} from "./annotations.ts";
 export { writeLocalOutput } from "./local.ts";
 export { type BlobSource, OciLayoutError, readOciLayout, writeOciLayout } from "./oci_layout.ts";
 export { writeDockerArchive } from "./docker_archive.ts";

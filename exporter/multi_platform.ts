@@ -16,6 +16,8 @@ import { type BlobOrigins, pushImage } from "./push.ts";
 export interface PlatformImage {
   platform: Platform;
   image: StoredImage;
+  /** The annotations of the image's entry in the index (`--annotation manifest-descriptor:…`). */
+  annotations?: Record<string, string>;
 }
 
 /** An index in the content store with the images it lists. */
@@ -31,12 +33,18 @@ export async function storeIndex(
   content: ContentStore,
   images: PlatformImage[],
   format: ManifestFormat,
+  annotations?: Record<string, string>,
 ): Promise<StoredIndex> {
   const mediaType = format === "oci" ? MediaType.OciIndex : MediaType.DockerManifestList;
   const index: OciImageIndex = {
     schemaVersion: 2,
     mediaType,
-    manifests: images.map(({ image, platform }) => ({ ...image.manifestDesc, platform: cleanPlatform(platform) })),
+    manifests: images.map(({ image, platform, annotations }) => ({
+      ...image.manifestDesc,
+      platform: cleanPlatform(platform),
+      ...(annotations ? { annotations } : {}),
+    })),
+    ...(annotations ? { annotations } : {}),
   };
   const bytes = new TextEncoder().encode(JSON.stringify(index));
   const { digest, size } = await content.writeBytes(bytes);

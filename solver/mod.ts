@@ -15,3 +15,4 @@ export { ImageSource, type PinnedImage } from "./image_source.ts";
 export { type FsResult, type LocalResult, Solver, type SolverDeps, type VertexResult } from "./solver.ts";
 export { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";
 export { MissingSecretError } from "./op_exec.ts";
+export { checkEntitlements, EntitlementError, ENTITLEMENTS } from "./entitlements.ts";

@@ -124,6 +124,9 @@ export async function runExec(
       network: runNetwork(v, deps),
       extraHosts: deps.extraHosts,
       mounts,
+      security: v.security,
+      ulimits: deps.ulimits,
+      shmSize: deps.shmSize,
       stdout: (c) => {
         keepTail(c);
         deps.progress.emit({ type: "step.log", id: stepId, stream: "stdout", data: c, time: performance.now() });

@@ -1,7 +1,8 @@
 import type { ExecVertex, FileVertex, Graph, SourceLocation, Vertex, VertexId } from "../graph/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
 import { isUncompressed, type LayerStore } from "../snapshotter/mod.ts";
-import type { CacheMounts, ExtraHost, RuncExecutor } from "../executor/mod.ts";
+import type { CacheMounts, ExtraHost, RuncExecutor, Ulimit } from "../executor/mod.ts";
+import { checkEntitlements } from "./entitlements.ts";
 import { ContextHasher } from "../context/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord, CacheStore } from "./cache_store.ts";
@@ -77,6 +78,11 @@ export interface SolverDeps {
   network?: "default" | "none" | "host";
   /** `--add-host` entries for every RUN's /etc/hosts. Part of RUN keys, as BuildKit's ExecOp meta is. */
   extraHosts?: ExtraHost[];
+  /** `--ulimit` and `--shm-size` for every RUN; part of RUN keys when set, as in BuildKit's ExecOp meta. */
+  ulimits?: Ulimit[];
+  shmSize?: number;
+  /** `--allow`: the entitlements granted (`security.insecure` lets RUN --security=insecure run). */
+  entitlements?: ReadonlySet<string>;
   /** A multi-platform build: the platform each step's name leads with (`[linux/arm64 2/3] RUN …`). */
   platformLabel?: string;
   /** Step numbers shared by the solvers of one build (one per platform), so `#N` stays unique in the progress. */
@@ -142,6 +148,7 @@ export class Solver {
       // but whose result only hits need is never run, as BuildKit skips what a cache hit makes unnecessary (the
       // build stage behind a cached COPY --from, with an imported mode=min cache).
       const reachable = [...this.#reachable(stage.root)];
+      checkEntitlements(reachable.map((id) => this.#graph.vertices[id]), this.#deps);
       await Promise.all(reachable.map((id) => this.#keyOf(id)));
       const needed = await this.#needed(stage.root, reachable);
       // Start every vertex that is needed or a hit now: a step waits only for its own inputs, so independent

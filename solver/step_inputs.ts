@@ -1,6 +1,6 @@
 /** What a step's cache key covers: its definition and named inputs (what `--explain` compares), computed before it runs. */
 import type { ExecVertex, FileVertex, VertexId } from "../graph/mod.ts";
-import type { ExtraHost } from "../executor/mod.ts";
+import type { ExtraHost, Ulimit } from "../executor/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import { runNetwork } from "./op_exec.ts";
 import type { FsResult, SolverDeps, VertexResult } from "./solver.ts";
@@ -71,11 +71,16 @@ export function describeInput(k: string, before: string | undefined, after: stri
 }
 
 /** The build-wide RUN settings that change what a RUN sees; present in a key only when set, so plain keys stay put. */
-export function execExtras(v: ExecVertex | FileVertex, deps: SolverDeps): { net?: string; hosts?: ExtraHost[] } {
+export function execExtras(
+  v: ExecVertex | FileVertex,
+  deps: SolverDeps,
+): { net?: string; hosts?: ExtraHost[]; ulimits?: Ulimit[]; shm?: number } {
   if (v.kind !== "exec") return {};
-  const out: { net?: string; hosts?: ExtraHost[] } = {};
+  const out: { net?: string; hosts?: ExtraHost[]; ulimits?: Ulimit[]; shm?: number } = {};
   const net = runNetwork(v, deps);
   if (net !== v.network) out.net = net;
   if (deps.extraHosts?.length) out.hosts = deps.extraHosts;
+  if (deps.ulimits?.length) out.ulimits = deps.ulimits;
+  if (deps.shmSize !== undefined) out.shm = deps.shmSize;
   return out;
 }

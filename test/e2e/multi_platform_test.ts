@@ -64,7 +64,25 @@ for (const as of ["root", "user"] as const) {
         );
       try {
         const iid = join(out, "iid");
-        const built = await tsbuild("-t", tag, "--push", "--iidfile", iid, "-o", `type=local,dest=${out}/fs`, ctx);
+        const annotations = [
+          "--annotation",
+          "index:org.opencontainers.image.title=multi",
+          "--annotation",
+          "manifest[linux/arm64]:com.example.arm=yes",
+          "--annotation",
+          "manifest-descriptor:com.example.entry=1",
+        ];
+        const built = await tsbuild(
+          ...annotations,
+          "-t",
+          tag,
+          "--push",
+          "--iidfile",
+          iid,
+          "-o",
+          `type=local,dest=${out}/fs`,
+          ctx,
+        );
         assertEquals(built.code, 0, built.stderr);
         assertStringIncludes(built.stderr, "[linux/arm64 stage-1 3/3] RUN uname -m");
         assertStringIncludes(built.stderr, "[linux/amd64 stage-1 3/3] RUN uname -m");
@@ -87,6 +105,11 @@ for (const as of ["root", "user"] as const) {
         assertEquals((await skopeoConfig(tag, "amd64")).architecture, "amd64");
         const arm = await skopeoInspectRaw(`${registry.host}/multi/${as}@${index.manifests[1].digest}`);
         assertEquals(arm.layers.length, 3, "busybox + COPY + RUN");
+        assertEquals(index.annotations, { "org.opencontainers.image.title": "multi" });
+        assertEquals(index.manifests[0].annotations, { "com.example.entry": "1" });
+        assertEquals(arm.annotations, { "com.example.arm": "yes" });
+        const amd = await skopeoInspectRaw(`${registry.host}/multi/${as}@${index.manifests[0].digest}`);
+        assertEquals(amd.annotations, undefined);
 
         // Each platform's filesystem, as its RUN steps made them.
         const read = (p: string) => Deno.readTextFile(join(out, "fs", p)).then((t) => t.trim());
@@ -100,7 +123,7 @@ for (const as of ["root", "user"] as const) {
         assertEquals(await read("linux_amd64/note"), "on linux/amd64 for linux/amd64");
 
         // No change: every step cached, the same index pushed again (history times come from the cached records).
-        const again = await tsbuild("-t", tag, "--push", "--iidfile", iid, ctx);
+        const again = await tsbuild(...annotations, "-t", tag, "--push", "--iidfile", iid, ctx);
         assertEquals(again.code, 0, again.stderr);
         assertEquals(steps(again.stderr).ran, []);
         assertEquals((await Deno.readTextFile(iid)).trim(), await sha256(raw.stdout));
