@@ -7,7 +7,7 @@
  * @module
  */
 import { dirname } from "node:path";
-import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
+import { LayerCompressor } from "../snapshotter/mod.ts";
 import { parseReference } from "../registry/mod.ts";
 import {
   annotationsFor,
@@ -22,7 +22,7 @@ import {
 } from "../exporter/mod.ts";
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
-import { compressionOf, leavesStore, viaStdout } from "./outputs.ts";
+import { compressionOf, leavesStore, manifestLayers, viaStdout } from "./outputs.ts";
 
 /** Stores every platform's image and their index, names the index by every tag and writes every output. */
 export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Promise<StoredIndex> {
@@ -33,7 +33,7 @@ export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Pro
   const platformImages: PlatformImage[] = [];
   const allLayers = [];
   for (const b of builds) {
-    const imageLayers = leaves ? await compressLayers(compressor, b.layers, compression) : b.layers;
+    const imageLayers = await manifestLayers(s, compressor, b.layers);
     allLayers.push(...imageLayers);
     platformImages.push({
       platform: b.platform,

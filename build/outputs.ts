@@ -22,6 +22,7 @@ import {
 import { TsbuildError } from "../errors.ts";
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
+import type { CachedLayer } from "../solver/mod.ts";
 import type { BuildRequest } from "./request.ts";
 
 /** How layers will be compressed when the image leaves the store. */
@@ -34,21 +35,26 @@ export function leavesStore(req: BuildRequest): boolean {
   return req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
 }
 
+/**
+ * An image's layers as they go into its manifest: compressed when the image leaves the store (one kept under a tag
+ * remembers how it will be), and then, when it is pushed, each layer compressed now is uploaded to the first tag's
+ * repository while it is compressed (exporter/push.ts), where the image push finds it.
+ */
+export async function manifestLayers(s: BuildSession, compressor: LayerCompressor, chain: CachedLayer[]): Promise<CachedLayer[]> {
+  const { req } = s;
+  if (!leavesStore(req)) return chain;
+  const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
+  return pushTo
+    ? await compressForPush(s.registry, compressor, chain, compressionOf(req), parseReference(pushTo), s.log)
+    : await compressLayers(compressor, chain, compressionOf(req));
+}
+
 /** Stores the image, names it by every tag and writes every output. */
 export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<StoredImage> {
   const { req, layers, registry, images } = s;
-  // Layers are compressed only when the image leaves the store; one kept under a tag remembers how it will be.
   const compression = compressionOf(req);
   const leaves = leavesStore(req);
-  let imageLayers = b.layers;
-  if (leaves) {
-    // A push uploads each layer it compresses now while compressing it (exporter/push.ts).
-    const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
-    const compressor = new LayerCompressor(layers.content);
-    imageLayers = pushTo
-      ? await compressForPush(registry, compressor, imageLayers, compression, parseReference(pushTo), s.log)
-      : await compressLayers(compressor, imageLayers, compression);
-  }
+  const imageLayers = await manifestLayers(s, new LayerCompressor(layers.content), b.layers);
   const image = await storeImage(layers.content, b.config, imageLayers, req.format, annotationsFor(req.annotations, "manifest"));
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
   for (const tag of req.tags) {
