@@ -25,7 +25,8 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   for (const p of platforms) plans.push(await planPlatform(s, p));
   const first = plans[0];
   if (req.printGraph) {
-    return { graphText: req.printGraph === "dot" ? graphToDot(first.graph) : graphToJson(first.graph) };
+    const graphs = plans.length > 1 ? plans.map((p) => ({ platform: formatPlatform(p.platform), graph: p.graph })) : first.graph;
+    return { graphText: req.printGraph === "dot" ? graphToDot(graphs) : graphToJson(graphs) };
   }
   // The checks read the Dockerfile, not a platform's graph: once, with the first platform's base images.
   const checks = await runBuildChecks({

@@ -10,4 +10,4 @@
  * @module
  */
 export * from "./types.ts";
-export { graphToDot, graphToJson } from "./print.ts";
+export { graphToDot, graphToJson, type PlatformGraph } from "./print.ts";

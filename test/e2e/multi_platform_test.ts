@@ -144,6 +144,12 @@ for (const as of ["root", "user"] as const) {
         assertStringIncludes(docker.stderr, "docker exporter does not currently support exporting manifest lists");
         assert(!docker.stderr.includes("#1 "), docker.stderr);
 
+        // --print=graph: each platform's graph (its base image resolved for it), nothing built.
+        const printed = await tsbuild("--print=graph", ctx);
+        assertEquals(printed.code, 0, printed.stderr);
+        const graphs = JSON.parse(printed.stdout).platforms;
+        assertEquals(graphs.map((g: { platform: string }) => g.platform), ["linux/amd64", "linux/arm64"]);
+
         const bad = await tsbuild("--platform", "linux/amd64,", ctx);
         assertEquals(bad.code, 2, bad.stderr);
       } finally {
