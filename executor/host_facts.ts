@@ -51,8 +51,14 @@ async function mqueueMountable(): Promise<boolean> {
   }
 }
 
+/** This process' capability bounding set: no container it starts can have a capability outside it. */
+async function boundingSet(): Promise<bigint> {
+  const m = (await Deno.readTextFile("/proc/self/status")).match(/^CapBnd:\s*([0-9a-f]+)/m);
+  return m ? BigInt("0x" + m[1]) : 0n;
+}
+
 /** Reads the facts once per executor. */
 export async function detectSpecHost(): Promise<SpecHost> {
   const nofile = (await canRaiseLimits()) ? WANTED_NOFILE : Math.min(WANTED_NOFILE, await hardNofile());
-  return { nofile, ttyGidMapped: await gidMapped(5), mqueue: await mqueueMountable() };
+  return { nofile, ttyGidMapped: await gidMapped(5), mqueue: await mqueueMountable(), bounding: await boundingSet() };
 }

@@ -68,6 +68,11 @@ export interface SpecHost {
   ttyGidMapped: boolean;
   /** Whether mqueue can be mounted here. */
   mqueue: boolean;
+  /**
+   * The capability bounding set (bit n: capability n) of the process starting containers: what RUN
+   * --security=insecure can have (a containerised root often lacks some, e.g. CAP_SYS_RESOURCE). Absent: all.
+   */
+  bounding?: bigint;
 }
 
 /** Inputs of {@link buildSpec}, all already resolved. */
@@ -122,7 +127,10 @@ export function withDefaultPath(env: string[]): string[] {
 export function buildSpec(input: SpecInput): RuntimeSpec {
   const namespaces: RuntimeNamespace[] = [{ type: "pid" }, { type: "ipc" }, { type: "uts" }, { type: "mount" }];
   if (input.network === "none") namespaces.push({ type: "network" });
-  const caps = [...(input.privileged ? ALL_CAPABILITIES : DEFAULT_CAPABILITIES)];
+  const caps = input.privileged
+    // ALL_CAPABILITIES is in capability number order.
+    ? ALL_CAPABILITIES.filter((_, n) => input.host.bounding === undefined || ((input.host.bounding >> BigInt(n)) & 1n) === 1n)
+    : [...DEFAULT_CAPABILITIES];
   const devpts = ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"];
   if (input.host.ttyGidMapped) devpts.push("gid=5");
   const mounts: RuntimeMount[] = [

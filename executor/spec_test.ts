@@ -66,5 +66,10 @@ Deno.test("--shm-size sizes /dev/shm; RUN --security=insecure gets every capabil
   assert(bounding.includes("CAP_SYS_ADMIN"));
   assertEquals(bounding.length, 41);
   assertEquals([insecure.linux.maskedPaths, insecure.linux.readonlyPaths], [[], []]);
+  // Never more than the bounding set of the process that starts the container (here: all but CAP_SYS_RESOURCE).
+  const host = { nofile: 1024, ttyGidMapped: true, mqueue: true, bounding: 0x1fffeffffffn };
+  const bounded = buildSpec(input({ privileged: true, host })).process.capabilities?.bounding ?? [];
+  assertEquals(bounded.length, 40);
+  assert(!bounded.includes("CAP_SYS_RESOURCE") && bounded.includes("CAP_CHECKPOINT_RESTORE"));
   assert(!buildSpec(input()).process.capabilities?.bounding?.includes("CAP_SYS_ADMIN"));
 });
