@@ -114,6 +114,7 @@ export async function solvePlatform(s: BuildSession, plan: PlatformPlan, shared:
     ulimits: req.ulimits,
     shmSize: req.shmSize,
     entitlements: new Set(req.allow ?? []),
+    temporaryContext: req.contextIsTemporary ? s.contextDir : undefined,
     platformLabel: shared.multiPlatform ? formatPlatform(platform) : undefined,
     stepCounter: shared.stepCounter,
   });

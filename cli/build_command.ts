@@ -4,6 +4,7 @@ import { TsbuildError } from "../errors.ts";
 import { parseBuildFlags } from "./build_flags.ts";
 import { parseSshSpec } from "../ssh/spec.ts";
 import { stdinContext } from "./stdin_context.ts";
+import { isRemoteContext, remoteContext } from "./remote_context.ts";
 
 /** Reads all of stdin (for `-f -`). */
 async function readStdin(): Promise<string> {
@@ -34,13 +35,22 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       }
     }
   }
-  const fromStdin = flags.context === "-" ? await stdinContext(flags.file) : undefined;
+  // Read from stdin, downloaded or fetched with git: a temporary dir removed after the build.
+  const temporary = flags.context === "-"
+    ? await stdinContext(flags.file)
+    : isRemoteContext(flags.context)
+    ? await remoteContext(flags.context, flags.file, {
+      keepGitDir: ["1", "true"].includes(flags.buildArgs.BUILDKIT_CONTEXT_KEEP_GIT_DIR ?? ""),
+      signal,
+    })
+    : undefined;
   const t0 = performance.now();
   try {
     const res = await build({
-      contextDir: fromStdin?.contextDir ?? flags.context,
-      dockerfilePath: fromStdin?.dockerfilePath ?? flags.file,
-      dockerfileText: fromStdin ? fromStdin.dockerfileText : flags.file === "-" ? await readStdin() : undefined,
+      contextDir: temporary?.contextDir ?? flags.context,
+      dockerfilePath: temporary?.dockerfilePath ?? flags.file,
+      dockerfileText: temporary?.dockerfileText ?? (flags.file === "-" ? await readStdin() : undefined),
+      contextIsTemporary: temporary !== undefined,
       tags: flags.tags,
       outputs: flags.outputs,
       buildArgs: flags.buildArgs,
@@ -105,6 +115,6 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
     progress.close();
     throw e;
   } finally {
-    await fromStdin?.close();
+    await temporary?.close();
   }
 }

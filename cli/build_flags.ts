@@ -7,6 +7,7 @@ import type { OutputSpec } from "../build/mod.ts";
 import { type CacheExportSpec, type CacheImportSpec, parseCacheFrom, parseCacheTo } from "../cache/mod.ts";
 import { parsePlatform, type Platform } from "../oci/mod.ts";
 import { UsageError } from "./errors.ts";
+import { isRemoteContext } from "./remote_context.ts";
 import {
   annotationFlags,
   buildContexts,
@@ -76,7 +77,9 @@ export interface BuildFlags {
 
 export const BUILD_HELP = `Usage: tsbuild build [OPTIONS] PATH | -
 
-PATH is the build context; - reads a context tar (plain, gzip, bzip2, xz) or a lone Dockerfile from stdin.
+PATH is the build context; - reads a context tar (plain, gzip, bzip2, xz) or a lone Dockerfile from stdin; a git
+URL (https://host/repo.git#ref:subdir, git@host:repo.git, git://, ssh://) is fetched at that ref; another http(s)
+URL is downloaded (a tar archive, or a Dockerfile with an empty context).
 
 Build an image from a Dockerfile, rootless and without a daemon.
 
@@ -297,7 +300,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   const context = parsed.positionals[0];
   return {
     context,
-    file: v.file ?? (context === "-" ? "Dockerfile" : join(context, "Dockerfile")),
+    // A context read from stdin, a URL or git names its Dockerfile inside it.
+    file: v.file ?? (context === "-" || isRemoteContext(context) ? "Dockerfile" : join(context, "Dockerfile")),
     tags: v.tag ?? [],
     outputs,
     buildArgs,

@@ -28,10 +28,18 @@ export async function stdinContext(file: string): Promise<StdinContext> {
       `"tsbuild build -" reads the context from stdin, so -f - cannot read the Dockerfile from it too`,
     );
   }
-  const dir = await Deno.makeTempDir({ prefix: "tsbuild-stdin-context-" });
+  return await streamContext(Deno.stdin.readable, file, "stdin");
+}
+
+/**
+ * Reads a context tar (plain or compressed) or a lone Dockerfile from `stream` into a temporary dir, as for
+ * stdin; `source` names where it came from in errors.
+ */
+export async function streamContext(stream: ReadableStream<Uint8Array>, file: string, source: string): Promise<StdinContext> {
+  const dir = await Deno.makeTempDir({ prefix: "tsbuild-context-" });
   const close = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
-    const reader = Deno.stdin.readable.getReader();
+    const reader = stream.getReader();
     // Enough to tell a tar (ustar magic at 257) or a compressed stream from a Dockerfile.
     const head: Uint8Array[] = [];
     let size = 0;
@@ -73,10 +81,11 @@ export async function stdinContext(file: string): Promise<StdinContext> {
     const out = await tar.output();
     if (!out.success) {
       throw new TsbuildError(
-        `reading the build context from stdin as a tar archive: ${new TextDecoder().decode(out.stderr).trim()}`,
+        `reading the build context from ${source} as a tar archive: ${new TextDecoder().decode(out.stderr).trim()}`,
       );
     }
-    return { contextDir: dir, dockerfilePath: `${dir}/${file}`, close };
+    // -f names a file in the archive; an absolute path or - (stdin, for a downloaded context) is the caller's own.
+    return { contextDir: dir, dockerfilePath: file === "-" || file.startsWith("/") ? file : `${dir}/${file}`, close };
   } catch (e) {
     await close();
     throw e;

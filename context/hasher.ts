@@ -89,6 +89,7 @@ export class ContextHasher {
   #dirty = false;
   #filter: ContextFilter;
   #api: XXHashAPI;
+  #persist = true;
 
   private constructor(
     readonly contextDir: string,
@@ -104,8 +105,16 @@ export class ContextHasher {
     this.#hadCache = files.size > 0;
   }
 
-  /** Opens (or starts) the stat cache `<storeRoot>/cache/context-<xxh64 of abs context path>.json`. */
-  static async open(storeRoot: string, contextDir: string, excludes: string[]): Promise<ContextHasher> {
+  /**
+   * Opens (or starts) the stat cache `<storeRoot>/cache/context-<xxh64 of abs context path>.json`. A context that
+   * is removed after the build (stdin, URL, git; `persist: false`) is hashed the same way but leaves no cache file.
+   */
+  static async open(
+    storeRoot: string,
+    contextDir: string,
+    excludes: string[],
+    options: { persist?: boolean } = {},
+  ): Promise<ContextHasher> {
     const a = await xx();
     const abs = await Deno.realPath(contextDir);
     const cachePath = `${storeRoot}/cache/context-${a.h64ToString(abs)}.json`;
@@ -116,7 +125,9 @@ export class ContextHasher {
     } catch {
       // no cache yet, or a damaged one: everything is re-read once
     }
-    return new ContextHasher(abs, cachePath, files, new ContextFilter(excludes), a);
+    const hasher = new ContextHasher(abs, cachePath, files, new ContextFilter(excludes), a);
+    hasher.#persist = options.persist ?? true;
+    return hasher;
   }
 
   /**
@@ -232,7 +243,7 @@ export class ContextHasher {
 
   /** Writes the stat cache atomically (tmp + rename), dropping entries for files no longer present. */
   async save(): Promise<void> {
-    if (!this.#dirty) return;
+    if (!this.#dirty || !this.#persist) return;
     const files: Record<string, StatEntry> = {};
     for (const [k, v] of this.#files) {
       if (this.#seen.has(k) || fileExists(`${this.contextDir}/${k}`)) files[k] = v;

@@ -81,6 +81,8 @@ export interface SolverDeps {
   /** `--ulimit` and `--shm-size` for every RUN; part of RUN keys when set, as in BuildKit's ExecOp meta. */
   ulimits?: Ulimit[];
   shmSize?: number;
+  /** The build context's path when it is removed after the build (stdin, URL, git): no stat cache is kept for it. */
+  temporaryContext?: string;
   /** `--allow`: the entitlements granted (`security.insecure` lets RUN --security=insecure run). */
   entitlements?: ReadonlySet<string>;
   /** A multi-platform build: the platform each step's name leads with (`[linux/arm64 2/3] RUN …`). */
@@ -310,7 +312,9 @@ export class Solver {
         };
       }
       case "local": {
-        const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes);
+        const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes, {
+          persist: v.path !== this.#deps.temporaryContext,
+        });
         return { kind: "local", key: cacheKey({ local: v.name }), path: v.path, excludes: v.excludes, hasher };
       }
       case "exec":
