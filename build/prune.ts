@@ -54,7 +54,17 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
     for (const c of await new LayerCompressor(content).knownFor(uncompressed)) keep.add(c.digest);
     await unmountAll(storeRoot);
-    const dirs = ["snapshots", "mounts", "ingest", "tmp", "runc", join("cache", "records"), join("cache", "last"), join("cache", "copy-base")];
+    const dirs = [
+      "snapshots",
+      "mounts",
+      "ingest",
+      "tmp",
+      "runc",
+      "http-sources",
+      join("cache", "records"),
+      join("cache", "last"),
+      join("cache", "copy-base"),
+    ];
     if (opts.all) dirs.push("cache-mounts");
     for (const d of dirs) await Deno.remove(join(storeRoot, d), { recursive: true }).catch(() => {});
     let blobsRemoved = 0;

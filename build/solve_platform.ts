@@ -18,6 +18,7 @@ import {
   type VertexResult,
 } from "../solver/mod.ts";
 import { CacheMounts, type RuncExecutor } from "../executor/mod.ts";
+import { HttpSources } from "../fileop/mod.ts";
 import type { LayerStore } from "../snapshotter/mod.ts";
 import { imageConfig, type StepOutcome } from "../exporter/mod.ts";
 import { CacheImporter, exportRecords, INLINE_CACHE_KEY, inlineCache } from "../cache/mod.ts";
@@ -115,6 +116,7 @@ export async function solvePlatform(s: BuildSession, plan: PlatformPlan, shared:
     shmSize: req.shmSize,
     entitlements: new Set(req.allow ?? []),
     temporaryContext: req.contextIsTemporary ? s.contextDir : undefined,
+    httpSources: new HttpSources(req.storeRoot),
     platformLabel: shared.multiPlatform ? formatPlatform(platform) : undefined,
     stepCounter: shared.stepCounter,
   });

@@ -53,7 +53,13 @@ export async function runFileOp(
         if (!r) throw new TsbuildError(`internal: source vertex ${from} not prepared`);
         return r;
       },
-    }, { resolveUser: (spec: string) => resolveUser(dest, spec), signal: solver.signal, record });
+    }, {
+      resolveUser: (spec: string) => resolveUser(dest, spec),
+      signal: solver.signal,
+      record,
+      // ADD <url> writes the body its key was computed from.
+      fetch: deps.httpSources?.fetch,
+    });
     for (const view of views.splice(0)) await view.release();
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
     active = undefined;

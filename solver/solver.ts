@@ -4,6 +4,7 @@ import { isUncompressed, type LayerStore } from "../snapshotter/mod.ts";
 import type { CacheMounts, ExtraHost, RuncExecutor, Ulimit } from "../executor/mod.ts";
 import { checkEntitlements } from "./entitlements.ts";
 import { ContextHasher } from "../context/mod.ts";
+import type { HttpSources } from "../fileop/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord, CacheStore } from "./cache_store.ts";
 import { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";
@@ -83,6 +84,8 @@ export interface SolverDeps {
   shmSize?: number;
   /** The build context's path when it is removed after the build (stdin, URL, git): no stat cache is kept for it. */
   temporaryContext?: string;
+  /** Bodies of `ADD <url>` sources, fetched once per build for their keys and then copied from the store. */
+  httpSources?: HttpSources;
   /** `--allow`: the entitlements granted (`security.insecure` lets RUN --security=insecure run). */
   entitlements?: ReadonlySet<string>;
   /** A multi-platform build: the platform each step's name leads with (`[linux/arm64 2/3] RUN …`). */
@@ -258,7 +261,11 @@ export class Solver {
     const asResult = (k: StepKey): VertexResult =>
       k.local ?? { kind: "fs", key: k.key, label: k.label, layers: [], empty: true, cached: false };
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, asResult(solved[i])]));
-    const inputs = await stepInputs(v, asResult(input) as FsResult, sources);
+    const http = this.#deps.httpSources;
+    const inputs = await stepInputs(v, asResult(input) as FsResult, sources, http && ((url) => http.digest(url, this.signal)))
+      .catch((e) => {
+        throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
+      });
     return {
       key: cacheKey({
         v: 2,

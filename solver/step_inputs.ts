@@ -25,7 +25,13 @@ export function definition(v: ExecVertex | FileVertex): unknown {
 }
 
 /** Named inputs of a step: what `--explain` compares between builds. Values are hashes, never secrets. */
-export async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, sources: Map<VertexId, VertexResult>): Promise<Record<string, string>> {
+export async function stepInputs(
+  v: ExecVertex | FileVertex,
+  input: FsResult,
+  sources: Map<VertexId, VertexResult>,
+  /** The digest of a URL's body now (`ADD <url>` without --checksum is keyed on what the URL serves). */
+  urlDigest?: (url: string) => Promise<string>,
+): Promise<Record<string, string>> {
   const inputs: Record<string, string> = input.label ? { "base image": input.label } : { "previous step": input.key };
   if (v.kind === "exec") {
     inputs["command"] = cacheKey(v.args);
@@ -47,6 +53,10 @@ export async function stepInputs(v: ExecVertex | FileVertex, input: FsResult, so
       const src = sources.get(a.from)!;
       if (src.kind !== "local") inputs[`source ${i} (stage)`] = src.key;
     });
+    for (const a of v.actions) {
+      // With --checksum the content is pinned by the definition already.
+      if (a.action === "http" && !a.checksum && urlDigest) inputs[`url ${a.url}`] = await urlDigest(a.url);
+    }
     for (const [i, a] of v.actions.entries()) {
       if (a.action !== "copy") continue;
       const src = sources.get(a.from)!;
@@ -67,6 +77,7 @@ export function describeInput(k: string, before: string | undefined, after: stri
   if (k === "base image") return `base image changed: ${before} -> ${after}`;
   if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
   if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
+  if (k.startsWith("url ")) return `the file at ${k.slice(4)} changed`;
   return `${k} changed`;
 }
 
