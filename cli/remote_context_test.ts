@@ -1,5 +1,5 @@
-import { assert, assertEquals } from "../test/util/assert.ts";
-import { isGitContext, isRemoteContext, parseGitContext } from "./remote_context.ts";
+import { assert } from "../test/util/assert.ts";
+import { isGitContext, isRemoteContext } from "./remote_context.ts";
 
 Deno.test("git contexts are recognised as docker recognises them; other URLs are downloads; paths are paths", () => {
   for (
@@ -18,15 +18,4 @@ Deno.test("git contexts are recognised as docker recognises them; other URLs are
     assert(!isGitContext(c), c);
   }
   assert(isRemoteContext("https://h/ctx.tar.gz") && !isRemoteContext("./http"));
-});
-
-Deno.test("#ref:subdir: either part may be missing; github.com/ gets https", () => {
-  assertEquals(parseGitContext("https://h/r.git#main:docker/app"), {
-    url: "https://h/r.git",
-    ref: "main",
-    subdir: "docker/app",
-  });
-  assertEquals(parseGitContext("https://h/r.git#:app"), { url: "https://h/r.git", subdir: "app" });
-  assertEquals(parseGitContext("https://h/r.git#v1"), { url: "https://h/r.git", ref: "v1" });
-  assertEquals(parseGitContext("github.com/o/r"), { url: "https://github.com/o/r" });
 });

@@ -19,6 +19,15 @@
 export { applyFileActions, type FileOpOptions, type FileOpSources } from "./apply.ts";
 export { FileOpError } from "./errors.ts";
 export { HttpSources } from "./http_sources.ts";
+export {
+  checkoutGit,
+  GitFetchError,
+  GitSources,
+  type GitSpec,
+  isGitUrl,
+  parseGitUrl,
+  resolveGitRef,
+} from "./git_sources.ts";
 export { type ModeFn, parseChmod } from "./chmod.ts";
 export { type ArchiveKind, extractArchive, sniffArchive } from "./archive.ts";
 export { type CopyRecord, newCopyRecord } from "./copy_record.ts";
