@@ -61,6 +61,7 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
       "tmp",
       "runc",
       "http-sources",
+      "git-sources",
       join("cache", "records"),
       join("cache", "last"),
       join("cache", "copy-base"),

@@ -18,7 +18,7 @@ import {
   type VertexResult,
 } from "../solver/mod.ts";
 import { CacheMounts, type RuncExecutor } from "../executor/mod.ts";
-import { HttpSources } from "../fileop/mod.ts";
+import { GitSources, HttpSources } from "../fileop/mod.ts";
 import type { LayerStore } from "../snapshotter/mod.ts";
 import { imageConfig, type StepOutcome } from "../exporter/mod.ts";
 import { CacheImporter, exportRecords, INLINE_CACHE_KEY, inlineCache } from "../cache/mod.ts";
@@ -117,6 +117,7 @@ export async function solvePlatform(s: BuildSession, plan: PlatformPlan, shared:
     entitlements: new Set(req.allow ?? []),
     temporaryContext: req.contextIsTemporary ? s.contextDir : undefined,
     httpSources: new HttpSources(req.storeRoot),
+    gitSources: new GitSources(req.storeRoot),
     platformLabel: shared.multiPlatform ? formatPlatform(platform) : undefined,
     stepCounter: shared.stepCounter,
   });

@@ -2,7 +2,7 @@
  * Applying a file vertex's actions in order to a mounted destination rootfs.
  * @module
  */
-import type { Chown, FileAction } from "../graph/types.ts";
+import { type Chown, copyAction, type FileAction } from "../graph/types.ts";
 import { ContextFilter, globToRegExp, hasGlob, resolveInRoot } from "../context/mod.ts";
 import { type ModeFn, parseChmod } from "./chmod.ts";
 import { applyCopy } from "./copy.ts";
@@ -26,7 +26,11 @@ export interface FileOpOptions {
   signal?: AbortSignal;
   /** Filled by the copy actions with what went where (see copy_record.ts). */
   record?: CopyRecord;
+  /** A checkout of an `ADD <git url>` source (see git_sources.ts): the dir holding the repository's tree. */
+  gitCheckout?(a: GitAction): Promise<string>;
 }
+
+type GitAction = Extract<FileAction, { action: "git" }>;
 
 /** Applies `actions` in order to `destRoot`; every write stays inside it. Throws FileOpError on user errors. */
 export async function applyFileActions(
@@ -56,6 +60,30 @@ export async function applyFileActions(
       case "http":
         await applyHttp(a, destRoot, await owner(a.chown, opts), chmodOf(a.chmod), opts);
         break;
+      case "git": {
+        if (!opts.gitCheckout) throw new FileOpError(`ADD failed: no git source for ${a.url}`);
+        const root = await opts.gitCheckout(a);
+        const sub = a.subdir ?? ".";
+        if (!lstatOrNull(resolveInRoot(root, sub, false))?.isDirectory) {
+          throw new FileOpError(`ADD failed: no directory ${sub} in git repository ${a.url}${a.ref ? `#${a.ref}` : ""}`);
+        }
+        // The tree goes into the destination as a directory's contents, owned by root or --chown.
+        await applyCopy(copyAction(0, [sub], a.dest.endsWith("/") ? a.dest : `${a.dest}/`, {
+          destIsDir: true,
+          followSymlinks: false,
+          createDestPath: true,
+        }), {
+          destRoot,
+          srcRoot: root,
+          filter: new ContextFilter([]),
+          owner: await owner(a.chown, opts),
+          chowned: a.chown !== undefined,
+          preserveOwner: false,
+          chmod: chmodOf(a.chmod),
+          what: "ADD",
+        });
+        break;
+      }
       case "mkdir":
         mkdir(destRoot, a, await owner(a.chown, opts));
         break;

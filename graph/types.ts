@@ -112,7 +112,20 @@ export type FileAction =
   | { action: "mkdir"; path: string; mode: number; makeParents: boolean; chown?: Chown }
   | { action: "mkfile"; path: string; mode: number; data: string; chown?: Chown }
   | { action: "rm"; path: string; allowNotFound: boolean; allowWildcard: boolean }
-  | { action: "http"; url: string; dest: string; destIsDir: boolean; checksum?: string; chown?: Chown; chmod?: string; filename?: string };
+  | { action: "http"; url: string; dest: string; destIsDir: boolean; checksum?: string; chown?: Chown; chmod?: string; filename?: string }
+  /** `ADD <git url> dest`: the repository's tree at `ref` (its `subdir`), copied into the directory `dest`. */
+  | {
+    action: "git";
+    url: string;
+    ref?: string;
+    subdir?: string;
+    keepGitDir: boolean;
+    dest: string;
+    /** A commit id (or its prefix) the ref must resolve to. */
+    checksum?: string;
+    chown?: Chown;
+    chmod?: string;
+  };
 
 /** A copy action with Dockerfile COPY's defaults (directory contents, no archives, no wildcards), for internal copies. */
 export function copyAction(from: VertexId, src: string[], dest: string, over: Partial<Extract<FileAction, { action: "copy" }>> = {}): Extract<FileAction, { action: "copy" }> {

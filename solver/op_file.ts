@@ -59,6 +59,7 @@ export async function runFileOp(
       record,
       // ADD <url> writes the body its key was computed from.
       fetch: deps.httpSources?.fetch,
+      gitCheckout: deps.gitSources && ((a) => deps.gitSources!.checkout(a.url, a.ref, a.keepGitDir, solver.signal)),
     });
     for (const view of views.splice(0)) await view.release();
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });

@@ -4,7 +4,7 @@ import { isUncompressed, type LayerStore } from "../snapshotter/mod.ts";
 import type { CacheMounts, ExtraHost, RuncExecutor, Ulimit } from "../executor/mod.ts";
 import { checkEntitlements } from "./entitlements.ts";
 import { ContextHasher } from "../context/mod.ts";
-import type { HttpSources } from "../fileop/mod.ts";
+import type { GitSources, HttpSources } from "../fileop/mod.ts";
 import { cacheKey } from "./cache_key.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord, CacheStore } from "./cache_store.ts";
 import { BuildCancelledError, RunFailedError, StepFailedError } from "./errors.ts";
@@ -86,6 +86,8 @@ export interface SolverDeps {
   temporaryContext?: string;
   /** Bodies of `ADD <url>` sources, fetched once per build for their keys and then copied from the store. */
   httpSources?: HttpSources;
+  /** `ADD <git url>` sources: refs resolved once per build for their keys, checkouts kept by commit. */
+  gitSources?: GitSources;
   /** `--allow`: the entitlements granted (`security.insecure` lets RUN --security=insecure run). */
   entitlements?: ReadonlySet<string>;
   /** A multi-platform build: the platform each step's name leads with (`[linux/arm64 2/3] RUN …`). */
@@ -262,7 +264,14 @@ export class Solver {
       k.local ?? { kind: "fs", key: k.key, label: k.label, layers: [], empty: true, cached: false };
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, asResult(solved[i])]));
     const http = this.#deps.httpSources;
-    const inputs = await stepInputs(v, asResult(input) as FsResult, sources, http && ((url) => http.digest(url, this.signal)))
+    const git = this.#deps.gitSources;
+    const inputs = await stepInputs(
+      v,
+      asResult(input) as FsResult,
+      sources,
+      http && ((url) => http.digest(url, this.signal)),
+      git && ((url, ref) => git.commit(url, ref, this.signal)),
+    )
       .catch((e) => {
         throw new StepFailedError(v.location, e, this.#deps.dockerfileSource);
       });

@@ -2,6 +2,7 @@
 import type { ExecVertex, FileVertex, VertexId } from "../graph/mod.ts";
 import type { ExtraHost, Ulimit } from "../executor/mod.ts";
 import { cacheKey } from "./cache_key.ts";
+import { TsbuildError } from "../errors.ts";
 import { runNetwork } from "./op_exec.ts";
 import type { FsResult, SolverDeps, VertexResult } from "./solver.ts";
 
@@ -31,6 +32,8 @@ export async function stepInputs(
   sources: Map<VertexId, VertexResult>,
   /** The digest of a URL's body now (`ADD <url>` without --checksum is keyed on what the URL serves). */
   urlDigest?: (url: string) => Promise<string>,
+  /** The commit a git ref names now (`ADD <git url>` is keyed on it, as BuildKit's git source is). */
+  gitCommit?: (url: string, ref: string | undefined) => Promise<string>,
 ): Promise<Record<string, string>> {
   const inputs: Record<string, string> = input.label ? { "base image": input.label } : { "previous step": input.key };
   if (v.kind === "exec") {
@@ -56,6 +59,13 @@ export async function stepInputs(
     for (const a of v.actions) {
       // With --checksum the content is pinned by the definition already.
       if (a.action === "http" && !a.checksum && urlDigest) inputs[`url ${a.url}`] = await urlDigest(a.url);
+      if (a.action === "git" && gitCommit) {
+        const commit = await gitCommit(a.url, a.ref);
+        if (a.checksum && !commit.startsWith(a.checksum)) {
+          throw new TsbuildError(`ADD failed: ${a.url}#${a.ref ?? "HEAD"} is commit ${commit}, not --checksum=${a.checksum}`);
+        }
+        inputs[`git ${a.url}#${a.ref ?? "HEAD"}`] = commit;
+      }
     }
     for (const [i, a] of v.actions.entries()) {
       if (a.action !== "copy") continue;
@@ -78,6 +88,7 @@ export function describeInput(k: string, before: string | undefined, after: stri
   if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
   if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
   if (k.startsWith("url ")) return `the file at ${k.slice(4)} changed`;
+  if (k.startsWith("git ")) return `git ${k.slice(4)} moved: ${before.slice(0, 12)} -> ${after.slice(0, 12)}`;
   return `${k} changed`;
 }
 

@@ -95,7 +95,8 @@ Deno.test("COPY heredocs become mkfile actions, expanded unless the delimiter is
 Deno.test("COPY validation that cannot wait for the solver names the line", async () => {
   const cases: [string, string][] = [
     ["COPY https://example.com/x /x", "source can't be a URL for COPY"],
-    ["ADD git@github.com:moby/buildkit.git /src", "git repository"],
+    ["ADD git@github.com:moby/buildkit.git#main:../up /src", "subdirectory ../up is outside the repository"],
+    ["ADD --checksum=abc123 https://example.com/x /x", 'invalid --checksum "abc123" for a URL source'],
     ["ADD --checksum=sha256:abc local.txt /x", "--checksum can only be used with a URL source"],
     ["ARG M=9\nCOPY --chmod=$M a /x", 'invalid --chmod value "9"'],
   ];
@@ -103,6 +104,17 @@ Deno.test("COPY validation that cannot wait for the solver names the line", asyn
     const e = await assertRejects(() => convert(`FROM busybox\n\n${body}\n`), DockerfileError, part) as DockerfileError;
     assertEquals(e.line, 3 + body.split("\n").length - 1, body);
   }
+  // A git source is one action: the repository split into url, ref and subdir, the flags kept.
+  const git = await convert("FROM busybox\nADD --keep-git-dir=true --checksum=abc123 https://h/r.git#v1:docs /src\n");
+  assertEquals(filesOf(git.graph, git.target)[0].actions, [{
+    action: "git",
+    url: "https://h/r.git",
+    keepGitDir: true,
+    dest: "/src",
+    ref: "v1",
+    subdir: "docs",
+    checksum: "abc123",
+  }]);
   // From another stage `..` is just a path in that filesystem, cleaned by the solver.
   const ok = await convert("FROM busybox AS a\nFROM busybox\nCOPY --from=a ../etc/passwd /x\n");
   assertEquals(filesOf(ok.graph, ok.target).length, 1);

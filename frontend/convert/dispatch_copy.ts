@@ -6,6 +6,7 @@ import { ShellLex } from "../shell/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
 import { expansionEnv, type StageState } from "./state.ts";
 import { chownOf, commit } from "./dispatch.ts";
+import { parseGitUrl } from "../../fileop/git_sources.ts";
 
 const HEREDOC_WORD = /^<<-?(["']?)([^"'\s]+)\1$/;
 const URL_WORD = /^https?:\/\//i;
@@ -64,11 +65,26 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       actions.push({ action: "mkfile", path: destIsDir ? posix.join(dest, h!.name) : dest, mode, data, ...chown });
     } else if (URL_WORD.test(src) || GIT_WORD.test(src)) {
       if (inst.kind === "copy") fail(`source can't be a URL for COPY: ${src} (use ADD)`);
-      if (GIT_WORD.test(src)) fail(`ADD of a git repository (${src}) is not supported by tsbuild yet`);
       if (fromName !== undefined) fail(`--from cannot be used with a URL source (${src})`);
+      if (GIT_WORD.test(src)) {
+        const { url, ref, subdir } = parseGitUrl(src);
+        if (subdir && (subdir.startsWith("/") || posix.normalize(subdir).startsWith(".."))) {
+          fail(`git source ${src}: subdirectory ${subdir} is outside the repository`);
+        }
+        const action: FileAction = { action: "git", url, keepGitDir: inst.keepGitDir, dest, ...chown };
+        if (ref) action.ref = ref;
+        if (subdir) action.subdir = posix.normalize(subdir);
+        if (inst.checksum) action.checksum = inst.checksum;
+        if (chmod !== undefined) action.chmod = chmod;
+        actions.push(action);
+        continue;
+      }
       const filename = posix.basename(new URL(src).pathname);
       const action: FileAction = { action: "http", url: src, dest, destIsDir, ...chown };
       if (filename) action.filename = filename;
+      if (inst.checksum && !inst.checksum.includes(":")) {
+        fail(`invalid --checksum "${inst.checksum}" for a URL source: expected sha256:<hex>`);
+      }
       if (inst.checksum) action.checksum = inst.checksum;
       if (chmod !== undefined) action.chmod = chmod;
       actions.push(action);

@@ -132,8 +132,9 @@ export function parseInstruction(node: Node, file: string): Instruction {
         fail(`invalid --chmod value "${chmod}": expected an octal mode (0755) or a symbolic one (u+x)`);
       }
       const checksum = flags.strings.get("checksum");
-      if (checksum !== undefined && !/^sha(256|384|512):[0-9a-f]+$/.test(checksum)) {
-        fail(`invalid --checksum "${checksum}": expected sha256:<hex>`);
+      // A digest for a URL source; a commit id (or its prefix) for a git source.
+      if (checksum !== undefined && !/^(sha(256|384|512):)?[0-9a-f]+$/.test(checksum)) {
+        fail(`invalid --checksum "${checksum}": expected sha256:<hex> (a URL) or a commit id (a git repository)`);
       }
       return {
         kind: keyword,

@@ -3,14 +3,15 @@
  * branch, a tag or a commit, with a subdirectory as the context and `.git` left out unless
  * BUILDKIT_CONTEXT_KEEP_GIT_DIR=1; the same repository over git's dumb HTTP protocol (no shallow fetch there);
  * a context tarball and a lone Dockerfile downloaded over HTTP; bad refs and unreachable URLs fail naming them;
- * and none of these temporary contexts leaves a stat cache in the store.
+ * and none of these temporary contexts leaves a stat cache in the store. `ADD <git url>` is keyed on the commit
+ * the ref names: a moved branch reruns it, a fixed tag stays cached.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
 import { runTsbuild, testUser } from "../util/user.ts";
 import { gitRun, makeRepo, startGitServers } from "../util/git_server.ts";
-import { makeStore, removeAll } from "./fixtures.ts";
+import { makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 
 const registry = await startRegistry();
 const base = await pushBusyboxImage(registry.host);
@@ -108,6 +109,69 @@ for (const as of ["root", "user"] as const) {
     } finally {
       await removeAll(store);
       await removeAll(out);
+    }
+  });
+}
+
+for (const as of ["root", "user"] as const) {
+  Deno.test(`ADD <git url>: tree at a ref, subdir, --keep-git-dir, keyed on the commit, --checksum (${as})`, async () => {
+    const git = `${servers.gitUrl}/app.git`;
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base}
+ADD ${git}#v2:app /src
+ADD --keep-git-dir=true ${git} /full
+RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
+`,
+      "Dockerfile.bad": `FROM ${base}\nADD --checksum=0000000 ${git}#v2 /src\n`,
+      "Dockerfile.nodir": `FROM ${base}\nADD ${git}#v2:nope /src\n`,
+    });
+    const store = await makeStore(as === "user" ? user : undefined);
+    const out = await makeStore(as === "user" ? user : undefined);
+    let n = 0;
+    const build = async (...args: string[]) => {
+      const dest = `${out}/${++n}`;
+      const r = await runTsbuild([
+        "build",
+        "--root",
+        store,
+        "--progress",
+        "plain",
+        "-o",
+        `type=local,dest=${dest}`,
+        ...args,
+        ctx,
+      ], { as });
+      return { ...r, read: (f: string) => Deno.readTextFile(`${dest}/${f}`).then((t) => t.trim()) };
+    };
+    try {
+      const first = await build();
+      assertEquals(first.code, 0, first.stderr);
+      assertEquals(await first.read("v"), "2");
+      assertEquals(await first.read("src/Dockerfile"), dockerfile.trim());
+      assertEquals(await first.read("full-listing"), ". .. .git README app");
+
+      assertEquals(steps((await build()).stderr).ran, [], "same commits: all cached");
+      await repo.commit({ "app/other": `${as}\n` });
+      const moved = await build("--explain");
+      assertEquals(steps(moved.stderr).ran, [
+        `ADD --keep-git-dir=true ${git} /full`,
+        "RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing",
+      ]);
+      assertStringIncludes(moved.stderr, `git ${git}#HEAD moved`);
+
+      const bad = await build("-f", `${ctx}/Dockerfile.bad`);
+      assertEquals(bad.code, 1, bad.stderr);
+      assertStringIncludes(
+        bad.stderr,
+        `Dockerfile.bad:2: ADD failed: ${git}#v2 is commit ${v2}, not --checksum=0000000`,
+      );
+      const nodir = await build("-f", `${ctx}/Dockerfile.nodir`);
+      assertEquals(nodir.code, 1, nodir.stderr);
+      assertStringIncludes(nodir.stderr, `no directory nope in git repository ${git}#v2`);
+    } finally {
+      await removeAll(store);
+      await removeAll(out);
+      await removeAll(ctx);
     }
   });
 }
