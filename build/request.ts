@@ -59,8 +59,8 @@ export interface BuildRequest {
   network?: "default" | "none" | "host";
   /** `--add-host host:ip` entries for every RUN's /etc/hosts. */
   extraHosts?: ExtraHost[];
-  /** The context dir is removed after the build (read from stdin, a URL or git): keep no stat cache for it. */
-  contextIsTemporary?: boolean;
+  /** Directories (the context, named contexts) removed after the build: read from stdin, a URL or git. */
+  temporaryDirs?: string[];
   /** `--annotation`: OCI annotations on the image's manifest, index or index entries. */
   annotations?: ImageAnnotation[];
   /** `--ulimit`: resource limits of every RUN. */

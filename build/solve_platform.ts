@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { convertDockerfile } from "../frontend/mod.ts";
 import { formatPlatform, hostPlatform, type ImageConfig, type Platform } from "../oci/mod.ts";
 import type { Graph, Stage, VertexId } from "../graph/mod.ts";
@@ -115,7 +115,7 @@ export async function solvePlatform(s: BuildSession, plan: PlatformPlan, shared:
     ulimits: req.ulimits,
     shmSize: req.shmSize,
     entitlements: new Set(req.allow ?? []),
-    temporaryContext: req.contextIsTemporary ? s.contextDir : undefined,
+    temporaryDirs: new Set((req.temporaryDirs ?? []).map((d) => resolve(d))),
     httpSources: new HttpSources(req.storeRoot),
     gitSources: new GitSources(req.storeRoot),
     platformLabel: shared.multiPlatform ? formatPlatform(platform) : undefined,

@@ -3,7 +3,7 @@ import { createProgress } from "../progress/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { parseBuildFlags } from "./build_flags.ts";
 import { parseSshSpec } from "../ssh/spec.ts";
-import { stdinContext } from "./stdin_context.ts";
+import { type StdinContext, stdinContext } from "./stdin_context.ts";
 import { isRemoteContext, remoteContext } from "./remote_context.ts";
 
 /** Reads all of stdin (for `-f -`). */
@@ -35,28 +35,35 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       }
     }
   }
-  // Read from stdin, downloaded or fetched with git: a temporary dir removed after the build.
-  const temporary = flags.context === "-"
-    ? await stdinContext(flags.file)
-    : isRemoteContext(flags.context)
-    ? await remoteContext(flags.context, flags.file, {
-      keepGitDir: ["1", "true"].includes(flags.buildArgs.BUILDKIT_CONTEXT_KEEP_GIT_DIR ?? ""),
-      signal,
-    })
-    : undefined;
+  // Contexts read from stdin, downloaded or fetched with git: temporary dirs removed after the build.
+  const temporaries: StdinContext[] = [];
+  const keepGitDir = ["1", "true"].includes(flags.buildArgs.BUILDKIT_CONTEXT_KEEP_GIT_DIR ?? "");
   const t0 = performance.now();
   try {
+    const temporary = flags.context === "-"
+      ? await stdinContext(flags.file)
+      : isRemoteContext(flags.context)
+      ? await remoteContext(flags.context, flags.file, { keepGitDir, signal })
+      : undefined;
+    if (temporary) temporaries.push(temporary);
+    const buildContexts = { ...flags.buildContexts };
+    for (const [name, value] of Object.entries(buildContexts)) {
+      if (!isRemoteContext(value)) continue;
+      const fetched = await remoteContext(value, "Dockerfile", { keepGitDir, signal });
+      temporaries.push(fetched);
+      buildContexts[name] = fetched.contextDir;
+    }
     const res = await build({
       contextDir: temporary?.contextDir ?? flags.context,
       dockerfilePath: temporary?.dockerfilePath ?? flags.file,
       dockerfileText: temporary?.dockerfileText ?? (flags.file === "-" ? await readStdin() : undefined),
-      contextIsTemporary: temporary !== undefined,
+      temporaryDirs: temporaries.map((t) => t.contextDir),
       tags: flags.tags,
       outputs: flags.outputs,
       buildArgs: flags.buildArgs,
       target: flags.target,
       labels: flags.labels,
-      buildContexts: flags.buildContexts,
+      buildContexts,
       platform: flags.platform,
       platforms: flags.platforms,
       noCache: flags.noCache,
@@ -115,6 +122,6 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
     progress.close();
     throw e;
   } finally {
-    await temporary?.close();
+    for (const t of temporaries) await t.close();
   }
 }

@@ -16,6 +16,7 @@ import {
   mirrors,
   parseAddHost,
   parseBytes,
+  outputAttributes,
   parseOutput,
   parseSecret,
   parseUlimit,
@@ -91,7 +92,8 @@ Options:
       --label k=v               Set a label on the image (repeatable)
       --annotation [type:]k=v   Add an OCI annotation; type manifest (default), index or manifest-descriptor,
                                 optionally with [os/arch] (repeatable; also -o type=image,annotation.k=v)
-      --build-context name=v    Extra named context: a directory, docker-image://REF or oci-layout://PATH[:TAG]
+      --build-context name=v    Extra named context: a directory, docker-image://REF, oci-layout://PATH[:TAG],
+                                a git URL (#ref:subdir) or an http(s) URL of a tar archive
       --platform os/arch[,...]  Target platform(s) (default: this machine's); several make one image each under
                                 an index (foreign ones run RUN steps through qemu binfmt handlers)
       --push                    Push the image (same as --output type=registry)
@@ -214,7 +216,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   if (!["auto", "tty", "plain", "rawjson"].includes(progress)) {
     throw new UsageError(`--progress ${progress}: use auto, tty, plain or rawjson`);
   }
-  const format = (v.format ?? "oci") as BuildFlags["format"];
+  const attrs = outputAttributes(v.output ?? []);
+  const format = (v.format ?? (attrs.ociMediaTypes === false ? "docker" : "oci")) as BuildFlags["format"];
   if (!["oci", "docker"].includes(format)) throw new UsageError(`--format ${format}: use oci or docker`);
   const snapshotter = (v.snapshotter ?? "auto") as BuildFlags["snapshotter"];
   if (!["auto", "overlay", "fuse-overlayfs", "native"].includes(snapshotter)) {
@@ -232,6 +235,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   const check = !!v.check || v.call === "check";
   if (check && print) throw new UsageError("--check and --print cannot be used together");
   let compression: BuildFlags["compression"];
+  v.compression ??= attrs.compression;
+  v["compression-level"] ??= attrs.compressionLevel;
   if (v.compression !== undefined || v["compression-level"] !== undefined) {
     const c = v.compression ?? "gzip";
     const name = c === "uncompressed" ? "none" : c;
@@ -302,7 +307,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     context,
     // A context read from stdin, a URL or git names its Dockerfile inside it.
     file: v.file ?? (context === "-" || isRemoteContext(context) ? "Dockerfile" : join(context, "Dockerfile")),
-    tags: v.tag ?? [],
+    tags: [...new Set([...(v.tag ?? []), ...attrs.names])],
     outputs,
     buildArgs,
     labels: kv(v.label ?? [], "--label", false),

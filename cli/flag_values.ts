@@ -9,6 +9,7 @@ import type { OutputSpec } from "../build/mod.ts";
 import { CacheSpecError } from "../cache/mod.ts";
 import { AnnotationError, type ImageAnnotation, parseAnnotation } from "../exporter/mod.ts";
 import { UsageError } from "./errors.ts";
+import { isRemoteContext } from "./remote_context.ts";
 
 export function kv(list: string[], what: string, fromEnv: boolean): Record<string, string> {
   const out: Record<string, string> = {};
@@ -29,9 +30,29 @@ export function kv(list: string[], what: string, fromEnv: boolean): Record<strin
   return out;
 }
 
+/** Splits on commas outside double quotes, as buildx reads its specs (encoding/csv): `"name=a,b",push=true`. */
+function csvFields(spec: string): string[] {
+  const fields: string[] = [];
+  let cur = "", quoted = false;
+  for (let i = 0; i < spec.length; i++) {
+    const c = spec[i];
+    if (c === '"') {
+      if (quoted && spec[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else quoted = !quoted;
+    } else if (c === "," && !quoted) {
+      fields.push(cur);
+      cur = "";
+    } else cur += c;
+  }
+  fields.push(cur);
+  return fields;
+}
+
 export function csv(spec: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of spec.split(",")) {
+  for (const part of csvFields(spec)) {
     const i = part.indexOf("=");
     if (i < 0) out[part.trim()] = "";
     else out[part.slice(0, i).trim()] = part.slice(i + 1);
@@ -46,7 +67,8 @@ export function buildContexts(list: string[]): Record<string, string> {
     const i = item.indexOf("=");
     if (i <= 0 || i === item.length - 1) throw new UsageError(`invalid --build-context "${item}": expected NAME=VALUE`);
     const value = item.slice(i + 1);
-    out[item.slice(0, i)] = /^[a-z-]+:\/\//.test(value) ? value : resolvePath(value);
+    // URLs (images, layouts, git, http) stay as given; a directory is made absolute.
+    out[item.slice(0, i)] = /^[a-z-]+:\/\//.test(value) || isRemoteContext(value) ? value : resolvePath(value);
   }
   return out;
 }
@@ -88,6 +110,31 @@ export function parseOutput(spec: string): OutputSpec {
   }
 }
 
+/** The image exporter attributes of every `--output` that tsbuild maps onto its own settings. */
+export interface OutputAttributes {
+  /** `name=` (comma-separated inside quotes): more names for the image, as -t gives. */
+  names: string[];
+  /** `oci-mediatypes=false`: Docker media types (`--format docker`). */
+  ociMediaTypes?: boolean;
+  compression?: string;
+  compressionLevel?: string;
+}
+
+/** Reads `name`, `oci-mediatypes`, `compression` and `compression-level` from `-o type=image|registry|oci|docker`. */
+export function outputAttributes(outputs: string[]): OutputAttributes {
+  const attrs: OutputAttributes = { names: [] };
+  for (const spec of outputs) {
+    if (!spec.includes("=")) continue;
+    const f = csv(spec);
+    if (!["image", "registry", "oci", "docker"].includes(f.type ?? "")) continue;
+    if (f.name) attrs.names.push(...f.name.split(",").map((n) => n.trim()).filter(Boolean));
+    if (f["oci-mediatypes"] !== undefined) attrs.ociMediaTypes = f["oci-mediatypes"] !== "false";
+    if (f.compression !== undefined) attrs.compression = f.compression;
+    if (f["compression-level"] !== undefined) attrs.compressionLevel = f["compression-level"];
+  }
+  return attrs;
+}
+
 /** Parses `--secret` the way buildx does: `id=ID` alone reads the env var ID if set, else the file ID. */
 export function parseSecret(spec: string): { id: string; src?: string; env?: string } {
   const f = csv(spec);
@@ -96,6 +143,10 @@ export function parseSecret(spec: string): { id: string; src?: string; env?: str
   const src = f.src ?? f.source;
   if (src !== undefined) return { id, src };
   if (f.env !== undefined) return { id, env: f.env };
+  // `type=env` / `type=file` with the id alone name the variable or file after the id.
+  if (f.type === "env") return { id, env: id };
+  if (f.type === "file") return { id, src: id };
+  if (f.type !== undefined) throw new UsageError(`--secret ${spec}: unknown type "${f.type}" (file or env)`);
   return Deno.env.get(id) !== undefined ? { id, env: id } : { id, src: id };
 }
 

@@ -259,7 +259,7 @@ export class Solver {
       }
       case "local": {
         const hasher = await ContextHasher.open(this.#deps.storeRoot, v.path, v.excludes, {
-          persist: v.path !== this.#deps.temporaryContext,
+          persist: !this.#deps.temporaryDirs?.has(v.path),
         });
         return { kind: "local", key: cacheKey({ local: v.name }), path: v.path, excludes: v.excludes, hasher };
       }

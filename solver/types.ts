@@ -62,8 +62,8 @@ export interface SolverDeps {
   /** `--ulimit` and `--shm-size` for every RUN; part of RUN keys when set, as in BuildKit's ExecOp meta. */
   ulimits?: Ulimit[];
   shmSize?: number;
-  /** The build context's path when it is removed after the build (stdin, URL, git): no stat cache is kept for it. */
-  temporaryContext?: string;
+  /** Local sources removed after the build (stdin, URL or git contexts): no stat cache is kept for them. */
+  temporaryDirs?: ReadonlySet<string>;
   /** Bodies of `ADD <url>` sources, fetched once per build for their keys and then copied from the store. */
   httpSources?: HttpSources;
   /** `ADD <git url>` sources: refs resolved once per build for their keys, checkouts kept by commit. */

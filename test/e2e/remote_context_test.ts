@@ -3,7 +3,8 @@
  * branch, a tag or a commit, with a subdirectory as the context and `.git` left out unless
  * BUILDKIT_CONTEXT_KEEP_GIT_DIR=1; the same repository over git's dumb HTTP protocol (no shallow fetch there);
  * a context tarball and a lone Dockerfile downloaded over HTTP; bad refs and unreachable URLs fail naming them;
- * and none of these temporary contexts leaves a stat cache in the store. `ADD <git url>` is keyed on the commit
+ * and none of these temporary contexts leaves a stat cache in the store; named contexts (--build-context) come
+ * from git and HTTP the same ways. `ADD <git url>` is keyed on the commit
  * the ref names: a moved branch reruns it, a fixed tag stays cached.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
@@ -124,6 +125,7 @@ RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
 `,
       "Dockerfile.bad": `FROM ${base}\nADD --checksum=0000000 ${git}#v2 /src\n`,
       "Dockerfile.nodir": `FROM ${base}\nADD ${git}#v2:nope /src\n`,
+      "Dockerfile.named": `FROM ${base}\nCOPY --from=src version /v\nCOPY --from=tarball sub/file /t\n`,
     });
     const store = await makeStore(as === "user" ? user : undefined);
     const out = await makeStore(as === "user" ? user : undefined);
@@ -165,6 +167,17 @@ RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
         bad.stderr,
         `Dockerfile.bad:2: ADD failed: ${git}#v2 is commit ${v2}, not --checksum=0000000`,
       );
+      // Named contexts fetched the same ways as the main context.
+      const named = await build(
+        "-f",
+        `${ctx}/Dockerfile.named`,
+        "--build-context",
+        `src=${git}#v2:app`,
+        "--build-context",
+        `tarball=${servers.httpUrl}/ctx.tar.gz`,
+      );
+      assertEquals(named.code, 0, named.stderr);
+      assertEquals([await named.read("v"), await named.read("t")], ["2", "from a tarball"]);
       const nodir = await build("-f", `${ctx}/Dockerfile.nodir`);
       assertEquals(nodir.code, 1, nodir.stderr);
       assertStringIncludes(nodir.stderr, `no directory nope in git repository ${git}#v2`);

@@ -2,13 +2,15 @@
  * Privileges and limits of RUN steps, as root and as an unprivileged user: `RUN --security=insecure` is refused
  * before anything runs unless `--allow security.insecure` grants it, and then gets every capability (a plain RUN
  * keeps Docker's default set); `--ulimit` and `--shm-size` reach every RUN and its cache key; buildx's `--load`,
- * `--provenance=false`, `--annotation` and `BUILDKIT_INLINE_CACHE=1` work as CI scripts use them.
+ * `--provenance=false`, `--annotation`, `-o type=registry,name=…` and `BUILDKIT_INLINE_CACHE=1` work as CI scripts
+ * use them.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
 import { runTsbuild, testUser } from "../util/user.ts";
 import { makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
+import { skopeoInspectRaw } from "../util/oci_check.ts";
 
 const registry = await startRegistry();
 const base = await pushBusyboxImage(registry.host);
@@ -82,6 +84,13 @@ RUN grep CapEff /proc/self/status | awk '{print $2}' > /cap-default
         "org.opencontainers.image.title": "app",
         "com.example.via-output": "yes",
       });
+
+      // -o type=registry,name=… names and pushes without -t, as buildx CI setups write it.
+      const named = `${registry.host}/privileges/${as}:named`;
+      const pushed = await tsbuild(...limited, "-o", `type=registry,name=${named},oci-mediatypes=false`);
+      assertEquals(pushed.code, 0, pushed.stderr);
+      const manifest = await skopeoInspectRaw(named);
+      assertEquals(manifest.mediaType, "application/vnd.docker.distribution.manifest.v2+json");
 
       for (
         const [flags, message] of [

@@ -1,0 +1,41 @@
+import { assertEquals, assertThrows } from "../test/util/assert.ts";
+import { parseBuildFlags } from "./build_flags.ts";
+import { parseBytes, parseSecret, parseUlimit } from "./flag_values.ts";
+import { UsageError } from "./errors.ts";
+
+Deno.test("-o type=image|registry attributes: name (quoted lists too) adds tags, oci-mediatypes and compression apply", () => {
+  const f = parseBuildFlags([
+    "-t",
+    "r/a:1",
+    "-o",
+    `type=registry,"name=r/a:1,r/a:latest",oci-mediatypes=false,compression=zstd`,
+    ".",
+  ]);
+  assertEquals(f.tags, ["r/a:1", "r/a:latest"]);
+  assertEquals(f.outputs, [{ type: "image", push: true }]);
+  assertEquals(f.format, "docker");
+  assertEquals(f.compression, { compression: "zstd", level: undefined });
+  const g = parseBuildFlags(["-o", "type=image,name=r/b:2,push=true", "--format", "oci", "."]);
+  assertEquals([g.tags, g.outputs, g.format], [["r/b:2"], [{ type: "image", push: true }], "oci"]);
+});
+
+Deno.test("--secret as buildx reads it: src/source, env, and type=env|file naming the variable or file by the id", () => {
+  assertEquals(parseSecret("id=a,src=/f"), { id: "a", src: "/f" });
+  assertEquals(parseSecret("id=a,env=VAR"), { id: "a", env: "VAR" });
+  assertEquals(parseSecret("type=env,id=TOKEN"), { id: "TOKEN", env: "TOKEN" });
+  assertEquals(parseSecret("type=file,id=key.pem"), { id: "key.pem", src: "key.pem" });
+  assertThrows(() => parseSecret("type=vault,id=x"), UsageError, `unknown type "vault"`);
+});
+
+Deno.test("--ulimit and sizes as docker takes them", () => {
+  assertEquals(parseUlimit("nofile=1024"), { name: "nofile", soft: 1024, hard: 1024 });
+  assertEquals(parseUlimit("nproc=-1:-1"), { name: "nproc", soft: -1, hard: -1 });
+  assertEquals(parseUlimit("core=0:-1"), { name: "core", soft: 0, hard: -1 });
+  assertThrows(() => parseUlimit("nofile=-1:10"), UsageError, "above the hard limit");
+  assertThrows(() => parseUlimit("files=1"), UsageError, `unknown limit "files"`);
+  assertEquals([parseBytes("--shm-size", "64m"), parseBytes("--shm-size", "1g"), parseBytes("--shm-size", "4096")], [
+    64 * 2 ** 20,
+    2 ** 30,
+    4096,
+  ]);
+});
