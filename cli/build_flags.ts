@@ -106,7 +106,7 @@ Options:
                                 or cache ref; repeatable); one that cannot be read is a warning
       --cache-to spec           Export the build cache: type=local,dest=DIR | type=registry,ref=REF, each with
                                 [,mode=min|max][,ignore-error=true]; or type=inline (in the image config)
-      --progress mode           auto, tty, plain or rawjson (default "auto")
+      --progress mode           auto, tty, plain, rawjson or quiet (default "auto")
       --explain                 Say, for every step that ran, which input changed since the last build
       --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
       --check                   Run the build checks (Dockerfile lint) and report them without building;
@@ -212,9 +212,11 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
       `"tsbuild build" requires exactly 1 argument (the build context), got ${parsed.positionals.length}`,
     );
   }
-  const progress = (v.progress ?? "auto") as BuildFlags["progress"];
+  // buildx's --progress=quiet is -q: no progress, the image ID on stdout.
+  const quietProgress = v.progress === "quiet";
+  const progress = (quietProgress ? "plain" : v.progress ?? "auto") as BuildFlags["progress"];
   if (!["auto", "tty", "plain", "rawjson"].includes(progress)) {
-    throw new UsageError(`--progress ${progress}: use auto, tty, plain or rawjson`);
+    throw new UsageError(`--progress ${progress}: use auto, tty, plain, rawjson or quiet`);
   }
   const attrs = outputAttributes(v.output ?? []);
   const format = (v.format ?? (attrs.ociMediaTypes === false ? "docker" : "oci")) as BuildFlags["format"];
@@ -336,7 +338,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     registryMirrors: mirrors(v["registry-mirror"] ?? []),
     registryCa: v["registry-ca"],
     snapshotter,
-    quiet: !!v.quiet,
+    quiet: !!v.quiet || quietProgress,
     network: network as BuildFlags["network"],
     extraHosts: (v["add-host"] ?? []).map(parseAddHost),
     cacheFrom: (v["cache-from"] ?? []).map((c) => cacheSpec(() => parseCacheFrom(c))).map((c) =>

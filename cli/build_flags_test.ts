@@ -39,3 +39,9 @@ Deno.test("--ulimit and sizes as docker takes them", () => {
     4096,
   ]);
 });
+
+Deno.test("--progress=quiet is -q; an unknown mode is a usage error naming the choices", () => {
+  const q = parseBuildFlags(["--progress=quiet", "."]);
+  assertEquals([q.quiet, q.progress], [true, "plain"]);
+  assertThrows(() => parseBuildFlags(["--progress=fancy", "."]), UsageError, "use auto, tty, plain, rawjson or quiet");
+});
