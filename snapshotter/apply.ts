@@ -1,4 +1,4 @@
-import { lchown, lutimes, sha256 } from "./node.ts";
+import { lchownSync, lutimesSync, sha256 } from "./node.ts";
 import { basename, dirname, join } from "./path.ts";
 import type tar from "tar-stream";
 import { LayerApplyError } from "./errors.ts";
@@ -98,7 +98,7 @@ export async function applyLayer(
     );
   }
   // Directory mtimes last, deepest first: creating children would bump them again.
-  for (const d of dirTimes.reverse()) await lutimes(d.path, d.mtime, d.mtime);
+  for (const d of dirTimes.reverse()) lutimesSync(d.path, d.mtime, d.mtime);
   return { diffID: "sha256:" + hash.digest("hex"), entries };
 }
 
@@ -117,50 +117,50 @@ async function applyEntry(
 ): Promise<void> {
   const rel = cleanEntryName(h.name);
   const base = basename(rel);
-  const parent = await resolveInRoot(root, dirname(rel) === "." ? "" : dirname(rel), true);
+  const parent = resolveInRoot(root, dirname(rel) === "." ? "" : dirname(rel), true);
   if (base.startsWith(".wh.")) {
     if (base === ".wh..wh..opq") {
       // Opaque: hide everything the lower layers had in this directory, but keep what this layer already wrote.
       const dirRel = dirname(rel) === "." ? "" : dirname(rel);
       const names: string[] = [];
       try {
-        for await (const e of Deno.readDir(parent)) names.push(e.name);
+        for (const e of Deno.readDirSync(parent)) names.push(e.name);
       } catch (e) {
         if (!(e instanceof Deno.errors.NotFound)) throw e;
       }
       for (const name of names) {
-        if (!st.written.has(dirRel ? `${dirRel}/${name}` : name)) await removeAll(join(parent, name));
+        if (!st.written.has(dirRel ? `${dirRel}/${name}` : name)) removeAll(join(parent, name));
       }
     } else {
       const victim = base.slice(4);
-      if (victim !== "" && victim !== "." && victim !== "..") await removeAll(join(parent, victim));
+      if (victim !== "" && victim !== "." && victim !== "..") removeAll(join(parent, victim));
     }
     return;
   }
   const target = rel === "" ? root : join(parent, base);
-  if (rel !== "") await Deno.mkdir(parent, { recursive: true, mode: 0o755 });
+  if (rel !== "") Deno.mkdirSync(parent, { recursive: true, mode: 0o755 });
 
   let existing: Deno.FileInfo | undefined;
   try {
-    existing = await Deno.lstat(target);
+    existing = Deno.lstatSync(target);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   if (existing && !(existing.isDirectory && h.type === "directory")) {
     if (rel === "") return; // only a directory may describe the root
-    await removeAll(target);
+    removeAll(target);
   }
 
   switch (h.type) {
     case "directory":
-      if (!existing) await Deno.mkdir(target, { mode: 0o700 });
+      if (!existing) Deno.mkdirSync(target, { mode: 0o700 });
       break;
     case "file":
     case "contiguous-file": {
-      const f = await Deno.open(target, { write: true, createNew: true, mode: 0o600 });
+      const f = Deno.openSync(target, { write: true, createNew: true, mode: 0o600 });
       try {
         for await (const chunk of data) {
-          for (let off = 0; off < chunk.byteLength;) off += await f.write(chunk.subarray(off));
+          for (let off = 0; off < chunk.byteLength;) off += f.writeSync(chunk.subarray(off));
         }
       } finally {
         f.close();
@@ -168,12 +168,12 @@ async function applyEntry(
       break;
     }
     case "symlink":
-      await Deno.symlink(h.linkname ?? "", target);
+      Deno.symlinkSync(h.linkname ?? "", target);
       break;
     case "link": {
-      const source = await resolveInRoot(root, cleanEntryName(h.linkname ?? ""), false);
+      const source = resolveInRoot(root, cleanEntryName(h.linkname ?? ""), false);
       if (source === root) throw new LayerApplyError(`hardlink ${h.name} points at the layer root`);
-      await Deno.link(source, target); // link(2) does not follow a symlink source: the link stays inside root
+      Deno.linkSync(source, target); // link(2) does not follow a symlink source: the link stays inside root
       st.written.add(rel);
       return; // a hardlink shares its source's metadata
     }
@@ -196,25 +196,25 @@ async function applyEntry(
       return;
   }
   st.written.add(rel);
-  await setMetadata(target, h, st);
+  setMetadata(target, h, st);
 }
 
-async function setMetadata(path: string, h: tar.Header, st: EntryState): Promise<void> {
+function setMetadata(path: string, h: tar.Header, st: EntryState): void {
   // chown first: chown clears set-id bits, so chmod must come after to keep them.
-  await lchown(path, h.uid ?? 0, h.gid ?? 0);
-  if (h.type !== "symlink") await Deno.chmod(path, (h.mode ?? 0o644) & 0o7777);
+  lchownSync(path, h.uid ?? 0, h.gid ?? 0);
+  if (h.type !== "symlink") Deno.chmodSync(path, (h.mode ?? 0o644) & 0o7777);
   const mtime = h.mtime ?? new Date(0);
   if (h.type === "directory") st.dirTimes.push({ path, mtime });
-  else await lutimes(path, mtime, mtime);
+  else lutimesSync(path, mtime, mtime);
   const attrs: Record<string, Uint8Array> = {};
   // The records as bytes: a value that is not UTF-8 (security.capability) must reach the file unchanged.
   for (const [k, v] of rawPax(h)) if (k.startsWith("SCHILY.xattr.") && k.length > 13) attrs[k.slice(13)] = v;
   if (Object.keys(attrs).length > 0) st.xattrs.push({ path, attrs });
 }
 
-async function removeAll(path: string): Promise<void> {
+function removeAll(path: string): void {
   try {
-    await Deno.remove(path, { recursive: true }); // does not follow symlinks
+    Deno.removeSync(path, { recursive: true }); // does not follow symlinks
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }

@@ -3,7 +3,7 @@
  * @module
  */
 import { createHash, type Hash } from "node:crypto";
-import * as nodeFs from "node:fs/promises";
+import * as nodeFs from "node:fs";
 import zlib from "node:zlib";
 
 export type { Hash };
@@ -14,10 +14,17 @@ export function sha256(): Hash {
 }
 
 /** chown that changes a symlink itself rather than its target. */
-export const lchown = (path: string, uid: number, gid: number): Promise<void> => nodeFs.lchown(path, uid, gid);
+export const lchown = (path: string, uid: number, gid: number): Promise<void> => nodeFs.promises.lchown(path, uid, gid);
 
 /** utimes that changes a symlink itself rather than its target. */
-export const lutimes = (path: string, atime: Date, mtime: Date): Promise<void> => nodeFs.lutimes(path, atime, mtime);
+export const lutimes = (path: string, atime: Date, mtime: Date): Promise<void> =>
+  nodeFs.promises.lutimes(path, atime, mtime);
+
+/** lchown, synchronously (layer application runs one entry at a time; see apply.ts). */
+export const lchownSync = (path: string, uid: number, gid: number): void => nodeFs.lchownSync(path, uid, gid);
+
+/** lutimes, synchronously. */
+export const lutimesSync = (path: string, atime: Date, mtime: Date): void => nodeFs.lutimesSync(path, atime, mtime);
 
 /**
  * A gzip TransformStream at a chosen level (CompressionStream has no level knob), compressing on zlib's thread
