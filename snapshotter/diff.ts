@@ -16,34 +16,32 @@ export interface Change {
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const OVERLAY_XATTR = /^(trusted|user)\.(overlay|fuseoverlayfs)\./;
 
-async function sortedNames(dir: string): Promise<string[]> {
+// The walks below are synchronous: they visit entries one at a time, and a sync lstat costs a fraction of an async
+// one plus the promise round trips of nested async generators (a 20k-file walk: 0.53 s async, batched).
+function sortedNames(dir: string): string[] {
   const names: string[] = [];
   try {
-    for await (const e of Deno.readDir(dir)) names.push(e.name);
+    for (const e of Deno.readDirSync(dir)) names.push(e.name);
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
   }
   return names.sort(byName);
 }
 
-async function lstatOrUndefined(path: string): Promise<Deno.FileInfo | undefined> {
+function lstatOrUndefined(path: string): Deno.FileInfo | undefined {
   try {
-    return await Deno.lstat(path);
+    return Deno.lstatSync(path);
   } catch (e) {
     if (e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory) return undefined;
     throw e;
   }
 }
 
-/** Entries of one dir whose lstat runs concurrently (on the thread pool) instead of one round trip at a time. */
-const LSTAT_BATCH = 32;
-
-/** `lstat` of `names` in `dir`, in order, `LSTAT_BATCH` at a time: bounded however large the dir. */
-async function* lstatAll(dir: string, names: string[]): AsyncGenerator<[string, string, Deno.FileInfo]> {
-  for (let i = 0; i < names.length; i += LSTAT_BATCH) {
-    const batch = names.slice(i, i + LSTAT_BATCH);
-    const infos = await Promise.all(batch.map((n) => Deno.lstat(join(dir, n))));
-    for (let j = 0; j < batch.length; j++) yield [batch[j], join(dir, batch[j]), infos[j]];
+/** `lstat` of `names` in `dir`, in order. */
+function* lstatAll(dir: string, names: string[]): Generator<[string, string, Deno.FileInfo]> {
+  for (const n of names) {
+    const abs = join(dir, n);
+    yield [n, abs, Deno.lstatSync(abs)];
   }
 }
 
@@ -56,15 +54,15 @@ const isOpaque = (x: Record<string, Uint8Array> | undefined) =>
  * that is not a change of its own still goes into the layer just before the first change below it, as containerd's
  * ChangeWriter (BuildKit's differ) writes every parent of a change.
  */
-export async function* overlayChanges(
+export function* overlayChanges(
   upper: string,
   xattrs: Map<string, Record<string, Uint8Array>>,
   rel = "",
   lowers: string[] = [],
   parents: Change[] = [],
-): AsyncGenerator<Change> {
+): Generator<Change> {
   const dir = rel ? join(upper, rel) : upper;
-  for await (const [name, abs, info] of lstatAll(dir, await sortedNames(dir))) {
+  for (const [name, abs, info] of lstatAll(dir, sortedNames(dir))) {
     const childRel = rel ? `${rel}/${name}` : name;
     if (info.isCharDevice && info.rdev === 0) {
       yield* parents.splice(0);
@@ -75,7 +73,7 @@ export async function* overlayChanges(
     const entry: Change = { rel: childRel, kind: "add", abs, info };
     // A directory overlay merely copied up (a RUN created and removed a mount stub in it, or wrote a file below
     // it) is not a change of its own when its metadata equals what the lowers show: it waits for one below it.
-    if (opaque || !info.isDirectory || !(await sameAsLowerDir(info, childRel, lowers))) {
+    if (opaque || !info.isDirectory || !sameAsLowerDir(info, childRel, lowers)) {
       yield* parents.splice(0);
       yield entry;
     } else {
@@ -91,9 +89,9 @@ export async function* overlayChanges(
 }
 
 /** Whether the lowers (nearest first) show a directory at `rel` with the same mode, owner and mtime. */
-async function sameAsLowerDir(info: Deno.FileInfo, rel: string, lowers: string[]): Promise<boolean> {
+function sameAsLowerDir(info: Deno.FileInfo, rel: string, lowers: string[]): boolean {
   for (const lower of lowers) {
-    const l = await lstatOrUndefined(join(lower, rel));
+    const l = lstatOrUndefined(join(lower, rel));
     if (!l) continue;
     if (!l.isDirectory) return false; // a file, or a whiteout device hiding the path
     return (l.mode ?? 0) === (info.mode ?? 0) && l.uid === info.uid && l.gid === info.gid &&
@@ -102,13 +100,13 @@ async function sameAsLowerDir(info: Deno.FileInfo, rel: string, lowers: string[]
   return false;
 }
 
-async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPath: string): Promise<boolean> {
+function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPath: string): boolean {
   if ((a.mode ?? 0) !== (b.mode ?? 0) || a.uid !== b.uid || a.gid !== b.gid) return false;
   if (a.isDirectory || b.isDirectory) {
     return a.isDirectory === b.isDirectory && a.mtime?.getTime() === b.mtime?.getTime();
   }
   if (a.size !== b.size || a.mtime?.getTime() !== b.mtime?.getTime() || a.rdev !== b.rdev) return false;
-  if (a.isSymlink) return (await Deno.readLink(aPath)) === (await Deno.readLink(bPath));
+  if (a.isSymlink) return Deno.readLinkSync(aPath) === Deno.readLinkSync(bPath);
   return true;
 }
 
@@ -117,27 +115,27 @@ async function sameEntry(a: Deno.FileInfo, b: Deno.FileInfo, aPath: string, bPat
  * different in `upper` (type, mode, owner, size, mtime, link target) an addition, with all of its subtree when it is
  * a directory replacing something else; an unchanged directory goes in just before the first change below it.
  */
-export async function* treeChanges(
+export function* treeChanges(
   lower: string | undefined,
   upper: string,
   rel = "",
   parents: Change[] = [],
-): AsyncGenerator<Change> {
+): Generator<Change> {
   const uDir = rel ? join(upper, rel) : upper;
   const lDir = lower === undefined ? undefined : rel ? join(lower, rel) : lower;
-  const names = new Set(await sortedNames(uDir));
-  if (lDir) { for (const n of await sortedNames(lDir)) names.add(n); }
+  const names = new Set(sortedNames(uDir));
+  if (lDir) { for (const n of sortedNames(lDir)) names.add(n); }
   for (const name of [...names].sort(byName)) {
     const childRel = rel ? `${rel}/${name}` : name;
     const abs = join(uDir, name);
-    const u = await lstatOrUndefined(abs);
-    const l = lDir ? await lstatOrUndefined(join(lDir, name)) : undefined;
+    const u = lstatOrUndefined(abs);
+    const l = lDir ? lstatOrUndefined(join(lDir, name)) : undefined;
     if (!u) {
       yield* parents.splice(0);
       yield { rel: rel ? `${rel}/.wh.${name}` : `.wh.${name}`, kind: "whiteout" };
       continue;
     }
-    if (l && await sameEntry(u, l, abs, join(lDir!, name))) {
+    if (l && sameEntry(u, l, abs, join(lDir!, name))) {
       if (u.isDirectory) {
         const entry: Change = { rel: childRel, kind: "add", abs, info: u };
         parents.push(entry);
@@ -165,7 +163,7 @@ export interface LayerTarOptions {
  * tar links), so equal trees give byte-equal tars. `entries` resolves with the count once the stream has ended.
  */
 export function layerTar(
-  changes: AsyncIterable<Change>,
+  changes: Iterable<Change> | AsyncIterable<Change>,
   opts: LayerTarOptions = {},
 ): { stream: ReadableStream<Uint8Array>; entries: Promise<number> } {
   const pack = paxPack();
@@ -271,7 +269,7 @@ const READ_AHEAD_BYTES = 4 << 20;
  * file in turn. A failed read surfaces when its entry is reached, as a direct read would.
  */
 async function* readAhead(
-  changes: AsyncIterable<Change>,
+  changes: Iterable<Change> | AsyncIterable<Change>,
 ): AsyncGenerator<{ change: Change; body?: Promise<Uint8Array> }> {
   const window: { change: Change; body?: Promise<Uint8Array>; size: number }[] = [];
   let bytes = 0;

@@ -265,7 +265,7 @@ export class LayerStore {
    * its digest is the diffID: compression happens when the layer leaves the store (see LayerCompressor).
    */
   async #writeLayer(
-    changes: AsyncIterable<Change>,
+    changes: Iterable<Change> | AsyncIterable<Change>,
     xattrs: Map<string, Record<string, Uint8Array>>,
     opts: CommitOptions,
   ): Promise<{ layer: LayerDescriptor; empty: boolean }> {
