@@ -34,8 +34,13 @@ function cloneDir(src: string, dst: string): number {
   let count = 0;
   for (const e of Deno.readDirSync(src)) {
     const from = `${src}/${e.name}`, to = `${dst}/${e.name}`;
-    const st = Deno.lstatSync(from);
     count++;
+    // A file needs no lstat: the link shares its inode, metadata and all (readdir already says it is a file).
+    if (e.isFile) {
+      Deno.linkSync(from, to);
+      continue;
+    }
+    const st = Deno.lstatSync(from);
     if (st.isFile) {
       Deno.linkSync(from, to);
     } else if (st.isDirectory) {
