@@ -9,6 +9,7 @@ import type { OutputSpec } from "../build/mod.ts";
 import { CacheSpecError } from "../cache/mod.ts";
 import { AnnotationError, type ImageAnnotation, parseAnnotation } from "../exporter/mod.ts";
 import { UsageError } from "./errors.ts";
+import { parseSize, splitCsv } from "../frontend/instructions/mod.ts";
 import { isRemoteContext } from "./remote_context.ts";
 
 export function kv(list: string[], what: string, fromEnv: boolean): Record<string, string> {
@@ -30,29 +31,9 @@ export function kv(list: string[], what: string, fromEnv: boolean): Record<strin
   return out;
 }
 
-/** Splits on commas outside double quotes, as buildx reads its specs (encoding/csv): `"name=a,b",push=true`. */
-function csvFields(spec: string): string[] {
-  const fields: string[] = [];
-  let cur = "", quoted = false;
-  for (let i = 0; i < spec.length; i++) {
-    const c = spec[i];
-    if (c === '"') {
-      if (quoted && spec[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else quoted = !quoted;
-    } else if (c === "," && !quoted) {
-      fields.push(cur);
-      cur = "";
-    } else cur += c;
-  }
-  fields.push(cur);
-  return fields;
-}
-
 export function csv(spec: string): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of csvFields(spec)) {
+  for (const part of splitCsv(spec)) {
     const i = part.indexOf("=");
     if (i < 0) out[part.trim()] = "";
     else out[part.slice(0, i).trim()] = part.slice(i + 1);
@@ -186,12 +167,10 @@ export function parseUlimit(spec: string): Ulimit {
   return { name: m[1], soft, hard };
 }
 
-/** A size as docker takes it: bytes, or a number with b, k, m or g (binary units). */
+/** A size as docker takes it: bytes, or a number with k, m, g or t (binary units), e.g. 64m. */
 export function parseBytes(flag: string, spec: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([bkmg]?)i?b?$/i.exec(spec.trim());
-  if (!m) throw new UsageError(`${flag} ${spec}: expected a size such as 67108864, 512m or 2g`);
-  const unit = { "": 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase() as "" | "b" | "k" | "m" | "g"];
-  const n = Math.floor(Number(m[1]) * unit);
+  const n = parseSize(spec);
+  if (n === undefined) throw new UsageError(`${flag} ${spec}: expected a size such as 67108864, 512m or 2g`);
   if (n <= 0) throw new UsageError(`${flag} ${spec}: must be more than 0`);
   return n;
 }

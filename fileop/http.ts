@@ -17,6 +17,24 @@ export type HttpAction = Extract<FileAction, { action: "http" }>;
 
 const ALGS: Record<string, string> = { sha256: "sha256", sha384: "sha384", sha512: "sha512" };
 
+/** Writes `body` to the new file `path` (mode 0600), feeding every chunk to `hash` on the way. */
+export async function writeHashed(
+  body: ReadableStream<Uint8Array>,
+  path: string,
+  hash: nodeCrypto.Hash,
+): Promise<void> {
+  const out = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
+  const w = out.writable.getWriter();
+  try {
+    for await (const chunk of body) {
+      hash.update(chunk);
+      await w.write(chunk);
+    }
+  } finally {
+    await w.close().catch(() => {});
+  }
+}
+
 /** Downloads `a.url` into `destRoot`; throws FileOpError naming the URL on HTTP failure or digest mismatch. */
 export async function applyHttp(
   a: HttpAction,
@@ -60,16 +78,7 @@ export async function applyHttp(
   const tmp = `${host}.tsbuild-download-${crypto.randomUUID()}`;
   const hash = nodeCrypto.createHash(alg ?? "sha256");
   try {
-    const out = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-    const w = out.writable.getWriter();
-    try {
-      for await (const chunk of res.body) {
-        hash.update(chunk);
-        await w.write(chunk);
-      }
-    } finally {
-      await w.close().catch(() => {});
-    }
+    await writeHashed(res.body, tmp, hash);
     const got = hash.digest("hex");
     if (want && got !== want) {
       throw new FileOpError(`ADD failed: checksum mismatch for ${a.url}: expected ${alg}:${want}, got ${alg}:${got}`);

@@ -8,6 +8,7 @@
  */
 import * as nodeCrypto from "node:crypto";
 import { FileOpError } from "./errors.ts";
+import { writeHashed } from "./http.ts";
 
 /** What the store remembers of a URL's last fetch. */
 interface Fetched {
@@ -86,16 +87,7 @@ export class HttpSources {
     const tmp = `${this.#root}/blobs/.tmp-${crypto.randomUUID()}`;
     const hash = nodeCrypto.createHash("sha256");
     try {
-      const out = await Deno.open(tmp, { write: true, createNew: true, mode: 0o600 });
-      const w = out.writable.getWriter();
-      try {
-        for await (const chunk of res.body) {
-          hash.update(chunk);
-          await w.write(chunk);
-        }
-      } finally {
-        await w.close().catch(() => {});
-      }
+      await writeHashed(res.body, tmp, hash);
       const fetched: Fetched = { url, digest: `sha256:${hash.digest("hex")}` };
       const etag = res.headers.get("etag"), lastModified = res.headers.get("last-modified");
       if (etag) fetched.etag = etag;

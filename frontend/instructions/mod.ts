@@ -14,6 +14,7 @@ export * from "./types.ts";
 export { DockerfileError } from "./errors.ts";
 export { isValidChmod, KEYWORDS, parseDockerfileSpec, parseInstruction } from "./parse.ts";
 export { type MountSpec, parseMount } from "./mount.ts";
+export { parseSize, splitCsv } from "./spec_values.ts";
 export { type FlagKind, type FlagSpec, type ParsedFlags, parseFlags } from "./flags.ts";
 export { formatGoDuration, parseGoDuration } from "./duration.ts";
 export { levenshtein, suggest } from "./suggest.ts";

@@ -7,7 +7,7 @@ import { assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
 import { runTsbuild, testUser } from "../util/user.ts";
-import { makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
+import { localBuilds, makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 
 const registry = await startRegistry();
 const base = await pushBusyboxImage(registry.host);
@@ -48,27 +48,15 @@ for (const as of ["root", "user"] as const) {
     });
     const store = await makeStore(as === "user" ? user : undefined);
     const out = await makeStore(as === "user" ? user : undefined);
-    let n = 0;
-    const build = async (...args: string[]) => {
-      const dest = `${out}/${++n}`;
+    const exported = localBuilds(store, out, as);
+    const build = (...args: string[]) => {
       log.length = 0;
-      const r = await runTsbuild([
-        "build",
-        "--root",
-        store,
-        "--progress",
-        "plain",
-        "-o",
-        `type=local,dest=${dest}`,
-        ...args,
-        ctx,
-      ], { as });
-      return { ...r, both: () => Deno.readTextFile(`${dest}/both`) };
+      return exported(ctx, ...args);
     };
     try {
       const first = await build();
       assertEquals(first.code, 0, first.stderr);
-      assertEquals(await first.both(), "a1\nb1\n");
+      assertEquals(await first.read("both"), "a1\nb1");
       assertEquals(log.sort(), ["200 /etag/a.txt", "200 /plain/b.txt"], "each URL fetched once for key and copy");
 
       const same = await build();
@@ -80,12 +68,12 @@ for (const as of ["root", "user"] as const) {
       assertEquals(changed.code, 0, changed.stderr);
       assertEquals(steps(changed.stderr).ran, [`ADD ${url}/plain/b.txt /b.txt`, "RUN cat /a.txt /b.txt > /both"]);
       assertStringIncludes(changed.stderr, `the file at ${url}/plain/b.txt changed`);
-      assertEquals(await changed.both(), "a1\nb2\n");
+      assertEquals(await changed.read("both"), "a1\nb2");
 
       files.set("/etag/a.txt", "a2\n");
       const etagChanged = await build();
       assertEquals(steps(etagChanged.stderr).ran.length, 3, "the first ADD and every step after it");
-      assertEquals(await etagChanged.both(), "a2\nb2\n");
+      assertEquals(await etagChanged.read("both"), "a2\nb2");
 
       files.delete("/plain/b.txt");
       const gone = await build();

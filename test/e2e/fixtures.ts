@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { runTsbuild } from "../util/user.ts";
 
 /** Writes a build context (path → content) into a fresh world-readable temp dir and returns its path. */
 export async function makeContext(files: Record<string, string | Uint8Array>): Promise<string> {
@@ -49,4 +50,20 @@ export function steps(stderr: string): { ran: string[]; cached: string[] } {
     if (m) (m[2] === "CACHED" ? cached : ran).push(names.get(m[1]) ?? m[1]);
   }
   return { ran, cached };
+}
+
+/**
+ * Builds of `context` that each export to a fresh dir below `out` (`-o type=local`, plain progress); `read` reads a
+ * file of that export, trimmed.
+ */
+export function localBuilds(store: string, out: string, as: "root" | "user") {
+  let n = 0;
+  return async (context: string, ...args: string[]) => {
+    const dest = `${out}/${++n}`;
+    const r = await runTsbuild(
+      ["build", "--root", store, "--progress", "plain", "-o", `type=local,dest=${dest}`, ...args, context],
+      { as },
+    );
+    return { ...r, dest, read: (f: string) => Deno.readTextFile(`${dest}/${f}`).then((t) => t.trim()) };
+  };
 }

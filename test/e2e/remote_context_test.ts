@@ -12,7 +12,7 @@ import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
 import { runTsbuild, testUser } from "../util/user.ts";
 import { gitRun, makeRepo, startGitServers } from "../util/git_server.ts";
-import { makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
+import { localBuilds, makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 
 const registry = await startRegistry();
 const base = await pushBusyboxImage(registry.host);
@@ -41,22 +41,7 @@ for (const as of ["root", "user"] as const) {
   Deno.test(`remote context: git (branch, tag, commit, subdir, .git kept or not), HTTP tar and Dockerfile (${as})`, async () => {
     const store = await makeStore(as === "user" ? user : undefined);
     const out = await makeStore(as === "user" ? user : undefined);
-    let n = 0;
-    const build = async (context: string, ...args: string[]) => {
-      const dest = `${out}/${++n}`;
-      const r = await runTsbuild([
-        "build",
-        "--root",
-        store,
-        "--progress",
-        "plain",
-        "-o",
-        `type=local,dest=${dest}`,
-        ...args,
-        context,
-      ], { as });
-      return { ...r, read: (f: string) => Deno.readTextFile(`${dest}/${f}`).then((t) => t.trim()) };
-    };
+    const build = localBuilds(store, out, as);
     try {
       const main = await build(`${servers.gitUrl}/app.git#main:app`);
       assertEquals(main.code, 0, main.stderr);
@@ -129,22 +114,8 @@ RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
     });
     const store = await makeStore(as === "user" ? user : undefined);
     const out = await makeStore(as === "user" ? user : undefined);
-    let n = 0;
-    const build = async (...args: string[]) => {
-      const dest = `${out}/${++n}`;
-      const r = await runTsbuild([
-        "build",
-        "--root",
-        store,
-        "--progress",
-        "plain",
-        "-o",
-        `type=local,dest=${dest}`,
-        ...args,
-        ctx,
-      ], { as });
-      return { ...r, read: (f: string) => Deno.readTextFile(`${dest}/${f}`).then((t) => t.trim()) };
-    };
+    const exported = localBuilds(store, out, as);
+    const build = (...args: string[]) => exported(ctx, ...args);
     try {
       const first = await build();
       assertEquals(first.code, 0, first.stderr);
