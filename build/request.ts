@@ -11,7 +11,9 @@ export type OutputSpec =
   | { type: "oci"; dest: string; tar: boolean }
   | { type: "docker"; dest: string }
   | { type: "local"; dest: string }
-  | { type: "tar"; dest: string };
+  | { type: "tar"; dest: string }
+  /** buildx's `type=cacheonly`: build (and fill the cache), export nothing. */
+  | { type: "cacheonly" };
 
 /** Everything a build needs to know, whatever front door (CLI or library) it came through. */
 export interface BuildRequest {

@@ -45,3 +45,8 @@ Deno.test("--progress=quiet is -q; an unknown mode is a usage error naming the c
   assertEquals([q.quiet, q.progress], [true, "plain"]);
   assertThrows(() => parseBuildFlags(["--progress=fancy", "."]), UsageError, "use auto, tty, plain, rawjson or quiet");
 });
+
+Deno.test("-o type=cacheonly builds without exporting; an unknown output type lists the known ones", () => {
+  assertEquals(parseBuildFlags(["-o", "type=cacheonly", "."]).outputs, [{ type: "cacheonly" }]);
+  assertThrows(() => parseBuildFlags(["-o", "type=nope", "."]), UsageError, "tar, cacheonly)");
+});

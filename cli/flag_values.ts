@@ -77,6 +77,8 @@ export function parseOutput(spec: string): OutputSpec {
       return { type: "image", push: true };
     case "image":
       return { type: "image", push: f.push === "true" };
+    case "cacheonly":
+      return { type: "cacheonly" };
     case "oci":
     case "docker":
     case "local":
@@ -86,7 +88,7 @@ export function parseOutput(spec: string): OutputSpec {
       return { type: f.type, dest };
     default:
       throw new UsageError(
-        `--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar)`,
+        `--output ${spec}: unknown type "${f.type ?? ""}" (registry, image, oci, docker, local, tar, cacheonly)`,
       );
   }
 }
