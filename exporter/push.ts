@@ -1,5 +1,12 @@
 import type { Reference, RegistryClient } from "../registry/mod.ts";
-import type { Compression, ContentStore, LayerBlob, LayerCompressor } from "../snapshotter/mod.ts";
+import {
+  type Compression,
+  type ContentStore,
+  LAYER_CONCURRENCY,
+  type LayerBlob,
+  type LayerCompressor,
+  mapInOrder,
+} from "../snapshotter/mod.ts";
 import type { StoredImage } from "./manifest.ts";
 
 /** Where a blob that is not in the local store can be read from (the base image's registry). */
@@ -58,7 +65,7 @@ export async function pushImage(
  * are left for `pushImage` (HEAD, mount or upload from the store, with retries); a registry that refuses or cannot
  * be reached when the upload is opened fails here, before any compression.
  */
-export async function compressForPush(
+export function compressForPush(
   registry: RegistryClient,
   compressor: LayerCompressor,
   layers: LayerBlob[],
@@ -66,15 +73,13 @@ export async function compressForPush(
   target: Reference,
   log: (msg: string) => void,
 ): Promise<LayerBlob[]> {
-  const out: LayerBlob[] = [];
-  for (const l of layers) {
+  return mapInOrder(layers, LAYER_CONCURRENCY, async (l) => {
     const { blob, sink } = await compressor.compressedVia(l, c, () => registry.openBlobUpload(target));
     if (sink.state === "committed") log(`layer ${blob.digest.slice(7, 19)}: uploaded while compressed`);
     if (sink.state === "failed") {
       const why = (sink.error as Error)?.message ?? String(sink.error);
       log(`layer ${blob.digest.slice(7, 19)}: streamed upload failed (${why}); uploading it from the store`);
     }
-    out.push(blob);
-  }
-  return out;
+    return blob;
+  });
 }

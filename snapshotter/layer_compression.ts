@@ -225,13 +225,31 @@ export function processStream(cmd: string, args: string[]): TransformStream<Uint
   return { writable: child.stdin, readable: child.stdout };
 }
 
-/** `compressed` for each layer in turn (each compression already uses every core it can). */
-export async function compressLayers<L extends LayerBlob>(
+/**
+ * Layers compressed (or uploaded) this many at a time: a big layer's gzip already uses every core, but most
+ * layers are small, deflated in-thread, and wait on their blob's fsync or a registry round trip, which overlap.
+ */
+export const LAYER_CONCURRENCY = 3;
+
+/** `fn` over `items`, at most `limit` at a time, results in input order; rejects with the first failure. */
+export async function mapInOrder<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+/** `compressed` for each layer, {@link LAYER_CONCURRENCY} at a time. */
+export function compressLayers<L extends LayerBlob>(
   compressor: LayerCompressor,
   layers: L[],
   c: Compression,
 ): Promise<LayerBlob[]> {
-  const out: LayerBlob[] = [];
-  for (const l of layers) out.push(await compressor.compressed(l, c));
-  return out;
+  return mapInOrder(layers, LAYER_CONCURRENCY, (l) => compressor.compressed(l, c));
 }

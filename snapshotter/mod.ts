@@ -37,6 +37,8 @@ export {
   type Compression,
   type CompressedSink,
   compressLayers,
+  LAYER_CONCURRENCY,
+  mapInOrder,
   isUncompressed,
   type LayerBlob,
   LayerCompressor,
