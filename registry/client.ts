@@ -153,10 +153,35 @@ export class RegistryClient {
       }));
   }
 
+  /**
+   * The digest a tag points at now, from a `HEAD` of the manifest (`Docker-Content-Digest`), as BuildKit's resolver
+   * asks before reading a manifest it already holds: one small round trip instead of manifest and config. Undefined
+   * when the registry does not say (some answer a HEAD without the header); errors as getManifest's.
+   */
+  manifestDigest(ref: Reference): Promise<string | undefined> {
+    const what = `pulling ${ref.toString()}`;
+    return this.#fromAnyHost(ref, (host) =>
+      this.#http.retry(async () => {
+        const res = await this.#http.request(host, {
+          method: "HEAD",
+          path: `/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag}`,
+          headers: { Accept: MANIFEST_ACCEPT },
+          scopes: [`repository:${ref.repository}:pull`],
+          what,
+        });
+        await res.body?.cancel();
+        if (!res.ok) await this.#http.fail(host, res, what, `image not found: ${ref.familiar()}`);
+        const digest = res.headers.get("Docker-Content-Digest") ?? "";
+        return /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
+      }));
+  }
+
   /** Follows an index/manifest list to the platform's manifest, then fetches and verifies the config. */
   async resolveImage(ref: Reference, platform: Platform): Promise<{
     ref: Reference;
     indexDigest?: string;
+    /** The index's bytes when the tag named one (kept so that the next build finds it by digest). */
+    indexBytes?: Uint8Array;
     manifestDigest: string;
     manifest: ImageManifest;
     manifestBytes: Uint8Array;
@@ -165,6 +190,7 @@ export class RegistryClient {
   }> {
     let m = await this.getManifest(ref);
     let indexDigest: string | undefined;
+    let indexBytes: Uint8Array | undefined;
     const what = `pulling ${ref.toString()}`;
     if (isIndex(m.mediaType)) {
       const index = parseJson<ImageIndex>(m.bytes, ref.registry, what, "index");
@@ -178,6 +204,7 @@ export class RegistryClient {
         );
       }
       indexDigest = m.digest;
+      indexBytes = m.bytes;
       m = await this.getManifest(makeReference(ref.registry, ref.repository, undefined, pick.digest));
     }
     if (!isManifest(m.mediaType)) {
@@ -192,6 +219,7 @@ export class RegistryClient {
     return {
       ref: makeReference(ref.registry, ref.repository, ref.tag, indexDigest ?? m.digest),
       indexDigest,
+      indexBytes,
       manifestDigest: m.digest,
       manifest,
       manifestBytes: m.bytes,

@@ -1,6 +1,6 @@
 import type { Descriptor, ImageConfig, ImageManifest, Platform } from "../oci/mod.ts";
-import { formatPlatform } from "../oci/mod.ts";
-import { parseReference, type Reference, type RegistryClient } from "../registry/mod.ts";
+import { formatPlatform, platformMatches } from "../oci/mod.ts";
+import { makeReference, parseReference, type Reference, type RegistryClient } from "../registry/mod.ts";
 import { openLayoutImage, readOciLayout } from "../exporter/mod.ts";
 import type { ContentStore, ImageIndex } from "../snapshotter/mod.ts";
 import { TsbuildError } from "../errors.ts";
@@ -56,7 +56,9 @@ export class ImageSource {
     const id = `${refText}|${formatPlatform(platform)}`;
     let p = this.#pinned.get(id);
     if (!p) {
-      p = refText.startsWith("oci-layout://") ? this.#resolveLayout(refText, platform) : this.#resolveRegistry(refText, platform);
+      p = refText.startsWith("oci-layout://")
+        ? this.#resolveLayout(refText, platform)
+        : this.#resolveRegistry(refText, platform);
       this.#pinned.set(id, p);
       p.catch(() => this.#pinned.delete(id));
     }
@@ -75,13 +77,37 @@ export class ImageSource {
       const local = rec && await this.#fromStore(ref, rec.manifestDigest, platform);
       if (local) return local;
     }
+    if (!ref.digest) {
+      // Ask the registry where the tag points now and read that from the store when an earlier build kept it: one
+      // HEAD instead of manifest and config fetched, parsed and verified again (BuildKit's resolver does the same).
+      const digest = await this.#tagDigest(ref);
+      const local = digest && await this.#fromStore(ref, digest, platform);
+      if (local) {
+        const pinned = makeReference(ref.registry, ref.repository, ref.tag, digest);
+        for (const l of local.layers) this.#origins.set(l.digest, { registry: pinned });
+        return { ...local, ref: pinned.toString() };
+      }
+    }
     const r = await this.#registry.resolveImage(ref, platform);
     const layers = layersOf(r.manifest, r.config, ref.familiar());
     for (const l of layers) this.#origins.set(l.digest, { registry: r.ref });
-    // Keep manifest and config in the store: the exporter and `tsbuild history` read them from there.
+    // Keep manifest and config in the store: the exporter and `tsbuild history` read them from there, and the next
+    // build finds them by the digest its HEAD learns.
+    if (r.indexBytes) await this.#content.writeBytes(r.indexBytes);
     await this.#content.writeBytes(r.manifestBytes);
     await this.#content.writeBytes(r.configBytes);
     return { ref: r.ref.toString(), manifestDigest: r.manifestDigest, manifest: r.manifest, config: r.config, layers };
+  }
+
+  /** The tag's digest from a HEAD; undefined (and the full fetch decides) for registries that do not answer it. */
+  async #tagDigest(ref: Reference): Promise<string | undefined> {
+    try {
+      return await this.#registry.manifestDigest(ref);
+    } catch (e) {
+      const status = (e as { status?: number }).status;
+      if (status === 400 || status === 405 || status === 406 || status === 501) return undefined;
+      throw e;
+    }
   }
 
   async #fromStore(ref: Reference, digest: string, platform: Platform): Promise<PinnedImage | undefined> {
@@ -91,14 +117,14 @@ export class ImageSource {
     };
     if (manifest.manifests) {
       // A multi-platform image built into the store: its index names one manifest per platform.
-      const m = manifest.manifests.find((d) =>
-        d.platform?.architecture === platform.architecture && d.platform?.os === platform.os &&
-        (!platform.variant || !d.platform?.variant || d.platform.variant === platform.variant)
-      );
+      // The registry path's choice (RegistryClient.resolveImage), so that a stored index picks the same manifest.
+      const m = manifest.manifests.find((d) => platformMatches(platform, d.platform));
       return m ? await this.#fromStore(ref, m.digest, platform) : undefined;
     }
     if (!manifest.config || !manifest.layers || !(await this.#content.has(manifest.config.digest))) return undefined;
-    const config = JSON.parse(new TextDecoder().decode(await this.#content.readBytes(manifest.config.digest))) as ImageConfig;
+    const config = JSON.parse(
+      new TextDecoder().decode(await this.#content.readBytes(manifest.config.digest)),
+    ) as ImageConfig;
     if (config.architecture !== platform.architecture || config.os !== platform.os) return undefined;
     const layers = layersOf(manifest, config, ref.familiar());
     for (const l of layers) if (!this.#origins.has(l.digest)) this.#origins.set(l.digest, { registry: ref });
@@ -113,7 +139,13 @@ export class ImageSource {
       for (const l of layers) this.#origins.set(l.digest, { layout: img.path });
       await this.#content.writeBytes(img.manifestBytes);
       await this.#content.writeBytes(img.configBytes);
-      return { ref: img.pinned, manifestDigest: img.manifestDigest, manifest: img.manifest, config: img.config, layers };
+      return {
+        ref: img.pinned,
+        manifestDigest: img.manifestDigest,
+        manifest: img.manifest,
+        config: img.config,
+        layers,
+      };
     } finally {
       await img.close();
     }
@@ -125,7 +157,11 @@ export class ImageSource {
     const origin = this.#origins.get(l.digest);
     if (!origin) throw new TsbuildError(`layer ${l.digest} is neither in the store nor in a known registry or layout`);
     if ("registry" in origin) {
-      const stream = await this.#registry.fetchBlob(origin.registry, { mediaType: l.mediaType, digest: l.digest, size: l.size });
+      const stream = await this.#registry.fetchBlob(origin.registry, {
+        mediaType: l.mediaType,
+        digest: l.digest,
+        size: l.size,
+      });
       await this.#content.writeStream(stream, { digest: l.digest, size: l.size });
       return;
     }
@@ -141,7 +177,14 @@ export class ImageSource {
 function layersOf(manifest: ImageManifest, config: ImageConfig, name: string): CachedLayer[] {
   const diffIDs = config.rootfs?.diff_ids ?? [];
   if (diffIDs.length !== manifest.layers.length) {
-    throw new TsbuildError(`image ${name}: config lists ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`);
+    throw new TsbuildError(
+      `image ${name}: config lists ${diffIDs.length} diff_ids for ${manifest.layers.length} layers`,
+    );
   }
-  return manifest.layers.map((l, i) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size, diffID: diffIDs[i] }));
+  return manifest.layers.map((l, i) => ({
+    mediaType: l.mediaType,
+    digest: l.digest,
+    size: l.size,
+    diffID: diffIDs[i],
+  }));
 }
