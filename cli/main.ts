@@ -66,6 +66,8 @@ async function main(argv: string[]): Promise<number> {
       case "doctor": {
         const { formatHostReport, inspectHost } = await import("../runtime/mod.ts");
         console.log(formatHostReport(await inspectHost()));
+        // The sources, or the bundle the wrapper picked while it was fresh (scripts/bundle.sh).
+        console.log(`program: ${fileURLToPath(import.meta.url)}`);
         return 0;
       }
       case "prune":

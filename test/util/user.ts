@@ -113,7 +113,7 @@ async function sourceFiles(): Promise<string[]> {
     const names = new TextDecoder().decode(out.stdout).split("\0").filter((f) => f && !f.startsWith("node_modules/"));
     const present: string[] = [];
     for (const f of names) if (await exists(`${REPO}/${f}`)) present.push(f); // deleted but still in the index
-    return present;
+    return [...present, ...await bundleFiles()];
   }
   const found: string[] = [];
   const walk = async (rel: string) => {
@@ -125,7 +125,21 @@ async function sourceFiles(): Promise<string[]> {
     }
   };
   await walk("");
-  return found;
+  return [...found, ...await bundleFiles()];
+}
+
+/**
+ * The CLI bundle scripts/install.sh made (git ignores it), so that the user runs what root runs; copied with its
+ * mtimes, the wrapper finds it exactly as fresh (or stale) as in the checkout.
+ */
+async function bundleFiles(): Promise<string[]> {
+  const version = (await Deno.readTextFile(`${REPO}/dist/deno/current`).catch(() => "")).trim();
+  if (!version || !(await exists(`${REPO}/dist/deno/${version}/main.js`))) return [];
+  const files = ["dist/deno/current"];
+  for await (const e of Deno.readDir(`${REPO}/dist/deno/${version}`)) {
+    if (e.isFile) files.push(`dist/deno/${version}/${e.name}`);
+  }
+  return files;
 }
 
 /** A scratch dir writable by everyone (sticky, like /tmp), the default cwd of `runTsbuild`. */
