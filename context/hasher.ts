@@ -70,10 +70,18 @@ const RACY_MS = 2000;
 /** Files up to this size are hashed from one read; larger ones are streamed. */
 const SMALL_FILE = 1 << 20;
 
+/**
+ * The stat cache on disk, by column: JSON.parse reads number and string arrays ~3× faster than 20,000 small
+ * objects, and loading it was a tenth of a 20k-file context's no-change build. `nums` holds size, mtime, ctime,
+ * inode and racy (0/1) for each path in turn. Another version (1 kept objects) is a cache miss: re-read once.
+ */
 interface CacheFile {
-  version: 1;
-  files: Record<string, StatEntry>;
+  version: 2;
+  paths: string[];
+  nums: number[];
+  hashes: string[];
 }
+const NUMS = 5;
 
 let api: Promise<XXHashAPI> | undefined;
 const xx = () => (api ??= xxhash());
@@ -120,8 +128,20 @@ export class ContextHasher {
     const cachePath = `${storeRoot}/cache/context-${a.h64ToString(abs)}.json`;
     const files = new Map<string, StatEntry>();
     try {
-      const parsed = JSON.parse(await Deno.readTextFile(cachePath)) as CacheFile;
-      if (parsed.version === 1) { for (const [k, v] of Object.entries(parsed.files)) files.set(k, v); }
+      const { version, paths, nums, hashes } = JSON.parse(await Deno.readTextFile(cachePath)) as CacheFile;
+      if (version === 2 && nums.length === paths.length * NUMS && hashes.length === paths.length) {
+        for (let i = 0, j = 0; i < paths.length; i++, j += NUMS) {
+          const racy = nums[j + 4] === 1 ? true : undefined;
+          files.set(paths[i], {
+            size: nums[j],
+            mtime: nums[j + 1],
+            ctime: nums[j + 2],
+            ino: nums[j + 3],
+            hash: hashes[i],
+            racy,
+          });
+        }
+      }
     } catch {
       // no cache yet, or a damaged one: everything is re-read once
     }
@@ -152,7 +172,9 @@ export class ContextHasher {
     const entries = new Map<string, SelectedEntry>();
     for (const e of this.#entries(srcs, opts.followPaths ?? false)) {
       shape.update(entryLine(e, false));
-      if (e.kind === "f" || e.kind === "d" || e.kind === "l") entries.set(e.rel, { kind: e.kind, hash: e.hash, mtime: e.mtime ?? 0 });
+      if (e.kind === "f" || e.kind === "d" || e.kind === "l") {
+        entries.set(e.rel, { kind: e.kind, hash: e.hash, mtime: e.mtime ?? 0 });
+      }
     }
     return { shape: hex(shape), entries };
   }
@@ -253,14 +275,17 @@ export class ContextHasher {
   /** Writes the stat cache atomically (tmp + rename), dropping entries for files no longer present. */
   async save(): Promise<void> {
     if (!this.#dirty || !this.#persist) return;
-    const files: Record<string, StatEntry> = {};
+    const out: CacheFile = { version: 2, paths: [], nums: [], hashes: [] };
     for (const [k, v] of this.#files) {
-      if (this.#seen.has(k) || fileExists(`${this.contextDir}/${k}`)) files[k] = v;
+      if (!this.#seen.has(k) && !fileExists(`${this.contextDir}/${k}`)) continue;
+      out.paths.push(k);
+      out.nums.push(v.size, v.mtime, v.ctime, v.ino, v.racy ? 1 : 0);
+      out.hashes.push(v.hash);
     }
     const dir = this.#cachePath.slice(0, this.#cachePath.lastIndexOf("/"));
     await Deno.mkdir(dir, { recursive: true });
     const tmp = `${this.#cachePath}.${crypto.randomUUID()}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify({ version: 1, files } satisfies CacheFile));
+    await Deno.writeTextFile(tmp, JSON.stringify(out));
     await Deno.rename(tmp, this.#cachePath);
     this.#dirty = false;
   }

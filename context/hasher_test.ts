@@ -69,3 +69,26 @@ Deno.test("ContextHasher: globs select like COPY, excluded sources count as miss
   assertNotEquals(missing, await hashOnce(store, ctx, ["src/a.txt"]));
   await Deno.remove(ctx, { recursive: true });
 });
+
+Deno.test("ContextHasher: a file whose stat matches the saved cache is not read again; a racy one is", async () => {
+  const { ctx, store } = await fixture();
+  const first = await hashOnce(store, ctx, ["src"]);
+  const [name] = [...Deno.readDirSync(`${store}/cache`)].map((e) => e.name);
+  const path = `${store}/cache/${name}`;
+  const saved = JSON.parse(await Deno.readTextFile(path));
+  const i = saved.paths.indexOf("src/a.txt");
+  assert(i >= 0, `src/a.txt in ${saved.paths}`);
+  // Just written, so racy: trusting its stat could miss a change made within the clock's granularity.
+  assertEquals(saved.nums[i * 5 + 4], 1);
+  // Pretend it aged and was hashed to something else: a stat match must give the cached hash, unread.
+  saved.nums[i * 5 + 4] = 0;
+  saved.hashes[i] = "0123456789abcdef";
+  await Deno.writeTextFile(path, JSON.stringify(saved));
+  assertNotEquals(await hashOnce(store, ctx, ["src"]), first, "cached hash used");
+  // Racy again: the file is read and the true hash comes back.
+  saved.nums[i * 5 + 4] = 1;
+  await Deno.writeTextFile(path, JSON.stringify(saved));
+  assertEquals(await hashOnce(store, ctx, ["src"]), first);
+  await Deno.remove(ctx, { recursive: true });
+  await Deno.remove(store, { recursive: true });
+});
