@@ -109,19 +109,25 @@ export class RegistryClient {
     throw new Error("unreachable");
   }
 
+  /** A manifest request by tag or digest; any answer but 2xx becomes the registry's error. */
+  async #manifestResponse(host: string, ref: Reference, method: "GET" | "HEAD", what: string): Promise<Response> {
+    const res = await this.#http.request(host, {
+      method,
+      path: `/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag}`,
+      headers: { Accept: MANIFEST_ACCEPT },
+      scopes: [`repository:${ref.repository}:pull`],
+      what,
+    });
+    if (!res.ok) await this.#http.fail(host, res, what, `image not found: ${ref.familiar()}`);
+    return res;
+  }
+
   /** Manifest (or index) bytes with media type and digest; verifies digest when ref has one. */
   getManifest(ref: Reference): Promise<{ bytes: Uint8Array; mediaType: string; digest: string }> {
     const what = `pulling ${ref.toString()}`;
     return this.#fromAnyHost(ref, (host) =>
       this.#http.retry(async () => {
-        const res = await this.#http.request(host, {
-          method: "GET",
-          path: `/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag}`,
-          headers: { Accept: MANIFEST_ACCEPT },
-          scopes: [`repository:${ref.repository}:pull`],
-          what,
-        });
-        if (!res.ok) await this.#http.fail(host, res, what, `image not found: ${ref.familiar()}`);
+        const res = await this.#manifestResponse(host, ref, "GET", what);
         const bytes = new Uint8Array(await res.arrayBuffer());
         if (bytes.length > MAX_MANIFEST) throw new RegistryError(`${host}: ${what}: manifest larger than 4 MiB`);
         const digest = digestOf(bytes, ref.digest ?? "sha256:");
@@ -162,15 +168,8 @@ export class RegistryClient {
     const what = `pulling ${ref.toString()}`;
     return this.#fromAnyHost(ref, (host) =>
       this.#http.retry(async () => {
-        const res = await this.#http.request(host, {
-          method: "HEAD",
-          path: `/v2/${ref.repository}/manifests/${ref.digest ?? ref.tag}`,
-          headers: { Accept: MANIFEST_ACCEPT },
-          scopes: [`repository:${ref.repository}:pull`],
-          what,
-        });
+        const res = await this.#manifestResponse(host, ref, "HEAD", what);
         await res.body?.cancel();
-        if (!res.ok) await this.#http.fail(host, res, what, `image not found: ${ref.familiar()}`);
         const digest = res.headers.get("Docker-Content-Digest") ?? "";
         return /^sha256:[0-9a-f]{64}$/.test(digest) ? digest : undefined;
       }));
