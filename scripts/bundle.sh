@@ -11,12 +11,10 @@ root=$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 out=dist/deno
 mkdir -p "$out"
-# --if-stale: keep the current bundle when no source is newer than it (the wrapper's own test).
-if [ "${1:-}" = --if-stale ] && [ -r "$out/current" ] && read -r current <"$out/current" &&
-  [ -f "$out/$current/main.js" ] &&
-  [ -z "$(find "$root" \( -path "$root/node_modules" -o -path "$root/dist" -o -name ".*" \) -prune -o \
-    \( -name '*.ts' -o -name '*.json' \) -newer "$out/$current/.stamp" -print -quit 2>/dev/null)" ]; then
-  echo "$out/$current/main.js"
+# --if-stale: keep the current bundle when no source is newer than it (the wrapper's own rule).
+. "$root/scripts/bundle_fresh.sh"
+if [ "${1:-}" = --if-stale ] && bundle_fresh "$root"; then
+  echo "${bundle_main#"$root/"}"
   exit 0
 fi
 version=$(date -u +%Y%m%dT%H%M%S)-$$

@@ -1,5 +1,6 @@
 import { sha256 } from "./node.ts";
 import { join } from "./path.ts";
+import { fileStream } from "./file_chunks.ts";
 import { BlobNotFoundError, DigestMismatchError, InvalidDigestError } from "./errors.ts";
 import { hostPid } from "../runtime/mod.ts";
 
@@ -15,17 +16,14 @@ export function sha256Digest(data: Uint8Array | string): string {
   return "sha256:" + sha256().update(data).digest("hex");
 }
 
+/** Bytes gathered before one write to an ingest file. */
+const WRITE_BATCH = 1 << 20;
+
 /**
  * Content-addressed blob store (`<root>/blobs/sha256/<hex>`). Writes go to `<root>/ingest/<pid>-<random>` and are
  * fsynced and renamed into place only once verified, so a reader never sees a partial or wrong blob, even after a
  * kill.
  */
-/** Bytes per read of a blob stream. */
-const READ_CHUNK = 1 << 20;
-
-/** Bytes gathered before one write to an ingest file. */
-const WRITE_BATCH = 1 << 20;
-
 export class ContentStore {
   readonly root: string;
   readonly #ingest: string;
@@ -57,31 +55,8 @@ export class ContentStore {
 
   readStream(digest: string): ReadableStream<Uint8Array> {
     const path = this.path(digest);
-    let file: Deno.FsFile | undefined;
-    // Opening lazily keeps the signature synchronous while still reporting a missing blob as BlobNotFoundError.
-    // Reads are 1 MiB, not a file stream's 64 KiB: every chunk costs a trip through the hash, gzip or HTTP body.
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (!file) {
-          try {
-            file = await Deno.open(path);
-          } catch (e) {
-            throw e instanceof Deno.errors.NotFound ? new BlobNotFoundError(digest, { cause: e }) : e;
-          }
-        }
-        const buf = new Uint8Array(READ_CHUNK);
-        const n = await file.read(buf);
-        if (n === null || n === 0) {
-          file.close();
-          file = undefined;
-          controller.close();
-        } else controller.enqueue(n === buf.length ? buf : buf.subarray(0, n));
-      },
-      cancel() {
-        file?.close();
-        file = undefined;
-      },
-    });
+    // Opened on the first read: the signature stays synchronous and a missing blob is still a BlobNotFoundError.
+    return fileStream(path, (cause) => new BlobNotFoundError(digest, { cause }));
   }
 
   async readBytes(digest: string): Promise<Uint8Array> {

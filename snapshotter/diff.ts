@@ -1,4 +1,5 @@
 import { join } from "./path.ts";
+import { fileChunks } from "./file_chunks.ts";
 import type tar from "tar-stream";
 import { Buffer } from "node:buffer";
 import { type PaxHeader, paxPack, RAW_PAX, type RawPax } from "./tar_pax.ts";
@@ -336,21 +337,15 @@ class EntryQueue {
   }
 }
 
-const READ_CHUNK = 1 << 20;
-
 async function addFile(pack: tar.Pack, header: PaxHeader, path: string): Promise<void> {
   const file = await Deno.open(path);
   let finish!: (err?: Error | null) => void;
   const done = new Promise<void>((res, rej) => (finish = (err) => (err ? rej(err) : res())));
   const sink = pack.entry(header, finish);
   try {
-    // Stream the file in chunks, waiting for the tar to drain: memory stays flat whatever the layer size. 1 MiB
-    // reads rather than the stream's 64 KiB: each chunk costs a trip through the tar, the hash and the store.
-    while (true) {
-      const buf = new Uint8Array(READ_CHUNK);
-      const n = await file.read(buf);
-      if (n === null || n === 0) break;
-      const chunk = Buffer.from(buf.buffer, 0, n);
+    // Stream the file in chunks, waiting for the tar to drain: memory stays flat whatever the layer size.
+    for await (const bytes of fileChunks(file)) {
+      const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (!sink.write(chunk)) {
         await new Promise<void>((r) => {
           // "close" too: the pack was destroyed (the reader gave up); stop waiting. Drop both after either fires.
