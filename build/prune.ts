@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { ContentStore, ImageIndex, isUncompressed, LayerCompressor } from "../snapshotter/mod.ts";
+import { BlobNotFoundError, ContentStore, ImageIndex, isUncompressed, LayerCompressor } from "../snapshotter/mod.ts";
 import type { ImageManifest } from "../oci/mod.ts";
 import { leaseStore } from "./store_lease.ts";
 
@@ -18,9 +18,13 @@ async function du(path: string): Promise<number> {
 async function unmountAll(dir: string): Promise<void> {
   let mounts: string[] = [];
   try {
-    mounts = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n").map((l) => l.split(" ")[4]).filter((m) => m?.startsWith(dir + "/"));
+    mounts = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n").map((l) => l.split(" ")[4]).filter((m) =>
+      m?.startsWith(dir + "/")
+    );
   } catch { /* no mountinfo: nothing to unmount */ }
-  for (const m of mounts.sort().reverse()) await new Deno.Command("umount", { args: ["-l", m], stderr: "null" }).output();
+  for (const m of mounts.sort().reverse()) {
+    await new Deno.Command("umount", { args: ["-l", m], stderr: "null" }).output();
+  }
 }
 
 /**
@@ -53,9 +57,16 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     }
     // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
     for (const c of await new LayerCompressor(content).knownFor(uncompressed)) keep.add(c.digest);
+    // Their built layers may exist only as snapshots (snapshotter/derived_layers.ts), which go now: write them out.
+    for (const d of uncompressed) {
+      await content.materialize(d).catch((e) => {
+        if (!(e instanceof BlobNotFoundError)) throw e; // already gone: the image could not be pushed either way
+      });
+    }
     await unmountAll(storeRoot);
     const dirs = [
       "snapshots",
+      "layers",
       "mounts",
       "ingest",
       "tmp",

@@ -29,7 +29,8 @@ Commands:
 Run 'tsbuild COMMAND --help' for more on a command.
 `;
 
-const NEEDS_NAMESPACE = new Set(["build", "prune"]);
+// push reads built layers, which may be made again from snapshots whose files belong to the namespace's ids.
+const NEEDS_NAMESPACE = new Set(["build", "prune", "push"]);
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;

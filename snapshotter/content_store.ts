@@ -3,6 +3,7 @@ import { join } from "./path.ts";
 import { fileStream } from "./file_chunks.ts";
 import { BlobNotFoundError, DigestMismatchError, InvalidDigestError } from "./errors.ts";
 import { hostPid } from "../runtime/mod.ts";
+import { DerivedLayers } from "./derived_layers.ts";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
 
@@ -22,14 +23,18 @@ const WRITE_BATCH = 1 << 20;
 /**
  * Content-addressed blob store (`<root>/blobs/sha256/<hex>`). Writes go to `<root>/ingest/<pid>-<random>` and are
  * fsynced and renamed into place only once verified, so a reader never sees a partial or wrong blob, even after a
- * kill.
+ * kill. Big built layers have no file: `size`, `has` and `readStream` find them through their recipe
+ * (derived_layers.ts) and make them again from their snapshot.
  */
 export class ContentStore {
   readonly root: string;
   readonly #ingest: string;
+  /** Layers kept as their snapshot. */
+  readonly derived: DerivedLayers;
 
   constructor(root: string) {
     this.root = root;
+    this.derived = new DerivedLayers(root);
     this.#ingest = join(root, "ingest");
     Deno.mkdirSync(join(root, "blobs", "sha256"), { recursive: true });
     Deno.mkdirSync(this.#ingest, { recursive: true });
@@ -48,15 +53,47 @@ export class ContentStore {
     try {
       return (await Deno.stat(this.path(digest))).size;
     } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return undefined;
+      if (e instanceof Deno.errors.NotFound) return (await this.derived.get(digest))?.size;
+      throw e;
+    }
+  }
+
+  /** Whether the blob is a file here (rather than missing or a layer made on demand). */
+  async isFile(digest: string): Promise<boolean> {
+    try {
+      return (await Deno.stat(this.path(digest))).isFile;
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
       throw e;
     }
   }
 
   readStream(digest: string): ReadableStream<Uint8Array> {
     const path = this.path(digest);
-    // Opened on the first read: the signature stays synchronous and a missing blob is still a BlobNotFoundError.
-    return fileStream(path, (cause) => new BlobNotFoundError(digest, { cause }));
+    // Chosen on the first read, so the signature stays synchronous: the file, else the layer made from its
+    // snapshot, else a BlobNotFoundError.
+    let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+    return new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        reader ??= (await this.isFile(digest)
+          ? fileStream(path, (cause) =>
+            new BlobNotFoundError(digest, { cause }))
+          : this.derived.open(digest)).getReader();
+        const { done, value } = await reader.read();
+        if (done) controller.close();
+        else controller.enqueue(value);
+      },
+      cancel: (reason) => reader?.cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
+  /** Writes a layer kept as its snapshot out as a file (before the snapshot goes); a no-op for a file. */
+  async materialize(digest: string): Promise<void> {
+    if (await this.isFile(digest)) return;
+    const size = await this.size(digest);
+    if (size === undefined) throw new BlobNotFoundError(digest);
+    await this.writeStream(this.derived.open(digest), { digest, size });
+    await this.derived.forget(digest);
   }
 
   async readBytes(digest: string): Promise<Uint8Array> {

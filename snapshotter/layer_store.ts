@@ -1,7 +1,9 @@
 import { MediaType } from "../oci/media_types.ts";
 import { applyLayer } from "./apply.ts";
 import { ContentStore, processAlive, sha256Digest } from "./content_store.ts";
-import { type Change, layerTar, overlayChanges, treeChanges } from "./diff.ts";
+import { type Change, layerTar, treeChanges } from "./diff.ts";
+import { snapshotChanges, STORED_LAYER_LIMIT } from "./derived_layers.ts";
+import { sha256 } from "./node.ts";
 import { BlobNotFoundError, LayerApplyError, SnapshotError } from "./errors.ts";
 import { withLock } from "./lock.ts";
 import type { SnapshotterKind } from "./meta.ts";
@@ -176,7 +178,10 @@ export class LayerStore {
    * replacing files (never writing into one: their inodes are shared with `from`), then commits. Overlay kinds only
    * (undefined for native, whose trees are full copies). Throws, having released it, when `from` cannot be cloned.
    */
-  async prepareCloned(parent: string | undefined, from: string): Promise<{ snapshot: MountedSnapshot; entries: number } | undefined> {
+  async prepareCloned(
+    parent: string | undefined,
+    from: string,
+  ): Promise<{ snapshot: MountedSnapshot; entries: number } | undefined> {
     if (this.kind === "native") return undefined;
     const src = this.snapshotter.fsDir((await this.snapshotter.record(from)).id);
     const key = `active-${hostPid()}-${crypto.randomUUID()}`;
@@ -227,22 +232,12 @@ export class LayerStore {
     const rec = await this.snapshotter.record(active.key);
     if (rec.kind !== "active") throw new SnapshotError(`snapshot ${active.key} is a read-only view`);
     await active.unmount();
-    const fs = this.snapshotter.fsDir(rec.id);
-    const xattrs = await readXattrs(fs);
-    let changes;
-    if (this.kind === "native") {
-      const parentFs = rec.parent && this.snapshotter.fsDir((await this.snapshotter.record(rec.parent)).id);
-      changes = treeChanges(parentFs || undefined, fs);
-    } else {
-      const lowers: string[] = [];
-      for (let p = rec.parent; p !== undefined;) {
-        const r = await this.snapshotter.record(p);
-        lowers.push(this.snapshotter.fsDir(r.id));
-        p = r.parent;
-      }
-      changes = overlayChanges(fs, xattrs, "", lowers);
-    }
-    const { layer, empty } = await this.#writeLayer(changes, xattrs, opts);
+    const { changes, xattrs } = await snapshotChanges(
+      this.snapshotter.snapshotsDir,
+      await this.snapshotter.meta.read(),
+      active.key,
+    );
+    const { layer, empty, stored } = await this.#hashLayer(changes, xattrs, opts);
     const diffID = layer.diffID;
     const name = rec.parent === undefined ? diffID : sha256Digest(`${rec.parent} ${diffID}`);
     active.done = true;
@@ -257,7 +252,44 @@ export class LayerStore {
       if (!(e instanceof SnapshotError) || !(await this.hasSnapshot(name))) throw e;
       await this.snapshotter.remove(active.key);
     }
+    if (!stored) {
+      await this.content.derived.put({
+        diffID,
+        size: layer.size,
+        snapshot: name,
+        sourceDateEpoch: opts.sourceDateEpoch,
+      });
+    }
     return { name, layer, empty };
+  }
+
+  /**
+   * Changes → tar, hashed for its diffID; a small tar is also stored as a blob, a big one is left to be made again
+   * from its snapshot when read (derived_layers.ts) and `stored` is false.
+   */
+  async #hashLayer(
+    changes: Iterable<Change>,
+    xattrs: Map<string, Record<string, Uint8Array>>,
+    opts: CommitOptions,
+  ): Promise<{ layer: LayerDescriptor; empty: boolean; stored: boolean }> {
+    const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
+    const hash = sha256();
+    let small: Uint8Array[] | undefined = [];
+    let size = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      if (size > STORED_LAYER_LIMIT) small = undefined;
+      else small?.push(chunk.slice());
+    }
+    const digest = "sha256:" + hash.digest("hex");
+    if (small) await this.content.writeBytes(concat(small));
+    const empty = (await entries) === 0;
+    return {
+      layer: { mediaType: MediaType.OciLayer, digest, size, diffID: digest },
+      empty,
+      stored: small !== undefined,
+    };
   }
 
   /**
@@ -279,7 +311,11 @@ export class LayerStore {
    * One layer holding everything that differs between two committed snapshots (`--squash`): the tree of `upper`
    * compared with the tree of `lower` (undefined = empty), whatever the layers in between did.
    */
-  async squash(lower: string | undefined, upper: string | undefined, opts: CommitOptions = {}): Promise<{ layer: LayerDescriptor; empty: boolean }> {
+  async squash(
+    lower: string | undefined,
+    upper: string | undefined,
+    opts: CommitOptions = {},
+  ): Promise<{ layer: LayerDescriptor; empty: boolean }> {
     const lo = lower === undefined ? undefined : await this.viewMounted(lower);
     const up = await this.viewMounted(upper);
     try {
@@ -293,6 +329,16 @@ export class LayerStore {
 }
 
 /** The uncompressed tar of a blob, by its magic bytes (media types lie: Docker accepts either). */
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.byteLength;
+  }
+  return out;
+}
+
 async function decompressed(
   blob: ReadableStream<Uint8Array>,
   layer: LayerDescriptor,

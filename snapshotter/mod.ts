@@ -22,6 +22,7 @@ export type { Snapshotter } from "./snapshotter.ts";
 export type { SnapshotterKind } from "./meta.ts";
 export { type CommitOptions, type LayerDescriptor, LayerStore, type MountedSnapshot } from "./layer_store.ts";
 export { CloneRefusedError, cloneTree, countEntries } from "./clone_tree.ts";
+export { DerivedLayers, type LayerRecipe, LayerRegenerationError, STORED_LAYER_LIMIT } from "./derived_layers.ts";
 export { applyLayer, type ApplyOptions, type ApplyResult } from "./apply.ts";
 export {
   BlobNotFoundError,
@@ -34,13 +35,13 @@ export {
 export { ImageIndex, type ImageRecord } from "./image_index.ts";
 export { GzipError, gzipParallel, type GzipParallelOptions } from "./gzip.ts";
 export {
-  type Compression,
   type CompressedSink,
+  type Compression,
   compressLayers,
-  LAYER_CONCURRENCY,
-  mapInOrder,
   isUncompressed,
+  LAYER_CONCURRENCY,
   type LayerBlob,
   LayerCompressor,
+  mapInOrder,
   type SinkOutcome,
 } from "./layer_compression.ts";

@@ -32,7 +32,13 @@ for (const as of ["root", "user"] as const) {
   const owner = as === "user" ? user : undefined;
 
   Deno.test(`cache: no-change rebuild, one-file change, unrelated stages, --explain, --no-cache-filter (${as})`, async () => {
-    const ctx = await makeContext({ "Dockerfile": DOCKERFILE, "deps.txt": "d1\n", "src/a.txt": "a1\n", "src/b.txt": "b1\n", "notes.md": "n" });
+    const ctx = await makeContext({
+      "Dockerfile": DOCKERFILE,
+      "deps.txt": "d1\n",
+      "src/a.txt": "a1\n",
+      "src/b.txt": "b1\n",
+      "notes.md": "n",
+    });
     const store = await makeStore(owner);
     const build = async (...extra: string[]) => {
       const r = await runTsbuild(["build", "--root", store, "--progress", "plain", ...extra, ctx], { as });
@@ -73,13 +79,24 @@ for (const as of ["root", "user"] as const) {
   });
 
   Deno.test(`cache: independent stages run concurrently; a failure cancels its siblings (${as})`, async () => {
-    const stages = [1, 2, 3, 4].map((i) => `FROM ${base} AS s${i}\nRUN cut -d" " -f1 /proc/uptime > /start && sleep 2 && cut -d" " -f1 /proc/uptime > /end\n`).join("\n");
+    const stages = [1, 2, 3, 4].map((i) =>
+      `FROM ${base} AS s${i}\nRUN cut -d" " -f1 /proc/uptime > /start && sleep 2 && cut -d" " -f1 /proc/uptime > /end\n`
+    ).join("\n");
     const final = `FROM ${base}\n` + [1, 2, 3, 4].map((i) => `COPY --from=s${i} /start /end /t${i}/\n`).join("");
     const ctx = await makeContext({ "Dockerfile": stages + final });
     const store = await makeStore(owner);
     const out = await makeStore(owner);
     try {
-      const r = await runTsbuild(["build", "--root", store, "--max-parallelism", "4", "--output", `type=local,dest=${out}/fs`, ctx], { as });
+      const r = await runTsbuild([
+        "build",
+        "--root",
+        store,
+        "--max-parallelism",
+        "4",
+        "--output",
+        `type=local,dest=${out}/fs`,
+        ctx,
+      ], { as });
       assertEquals(r.code, 0, r.stderr);
       const spans = await Promise.all([1, 2, 3, 4].map(async (i) => [
         Number((await Deno.readTextFile(`${out}/fs/t${i}/start`)).trim()),
@@ -88,7 +105,8 @@ for (const as of ["root", "user"] as const) {
       // Every pair of stages overlapped in time: they ran side by side, not one after another.
       for (const a of spans) for (const b of spans) assert(a[0] < b[1] && b[0] < a[1], "stages did not overlap");
 
-      const failing = `FROM ${base} AS slow\nRUN sleep 30 && echo cancelled-marker-${as} | tr a-z A-Z\nFROM ${base} AS bad\nRUN sleep 1; exit 7\nFROM ${base}\nCOPY --from=slow /etc/passwd /a\nCOPY --from=bad /etc/passwd /b\n`;
+      const failing =
+        `FROM ${base} AS slow\nRUN sleep 30 && echo cancelled-marker-${as} | tr a-z A-Z\nFROM ${base} AS bad\nRUN sleep 1; exit 7\nFROM ${base}\nCOPY --from=slow /etc/passwd /a\nCOPY --from=bad /etc/passwd /b\n`;
       const ctx2 = await makeContext({ "Dockerfile": failing });
       const f = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx2], { as });
       assertEquals(f.code, 1);
@@ -105,7 +123,10 @@ for (const as of ["root", "user"] as const) {
   });
 
   Deno.test(`cache: two builds on one store at once both succeed and share the cache (${as})`, async () => {
-    const ctx = await makeContext({ "Dockerfile": `FROM ${base}\nCOPY a.txt /a\nRUN sleep 1 && cat /a > /b\n`, "a.txt": "same" });
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base}\nCOPY a.txt /a\nRUN sleep 1 && cat /a > /b\n`,
+      "a.txt": "same",
+    });
     const store = await makeStore(owner);
     try {
       const [r1, r2] = await Promise.all([
@@ -125,8 +146,11 @@ for (const as of ["root", "user"] as const) {
 for (const as of ["root", "user"] as const) {
   Deno.test(`cache: prune never breaks a running build, keeps named images, drops the cache (${as})`, async () => {
     const owner = as === "user" ? user : undefined;
-    const ctx = await makeContext({ "Dockerfile": `FROM ${base}\nRUN sleep 2 && echo kept > /kept\n` });
-    const ctx2 = await makeContext({ "Dockerfile": `FROM named:${as}\nRUN cat /kept\n` });
+    // /noise makes a layer kept as its snapshot (snapshotter/derived_layers.ts): prune must write it out first.
+    const ctx = await makeContext({
+      "Dockerfile": `FROM ${base}\nRUN sleep 2 && echo kept > /kept && head -c 2000000 /dev/urandom > /noise\n`,
+    });
+    const ctx2 = await makeContext({ "Dockerfile": `FROM named:${as}\nRUN cat /kept && wc -c < /noise\n` });
     const store = await makeStore(owner);
     try {
       const building = runTsbuild(["build", "--root", store, "--progress", "plain", "-t", `named:${as}`, ctx], { as });
@@ -138,6 +162,7 @@ for (const as of ["root", "user"] as const) {
       const again = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx2], { as });
       assertEquals(again.code, 0, again.stderr);
       assertStringIncludes(again.stderr, "kept");
+      assertMatch(again.stderr, /\b2000000\b/);
       const rebuilt = await runTsbuild(["build", "--root", store, "--progress", "plain", ctx], { as });
       assert(steps(rebuilt.stderr).ran.some((s) => s.startsWith("RUN sleep 2")), "the pruned cache is gone");
       assertEquals((await runTsbuild(["prune", "--all", "--root", store], { as })).code, 0);
@@ -154,17 +179,32 @@ for (const as of ["root", "user"] as const) {
   Deno.test(`cache: COPY --link does not depend on the steps below it (${as})`, async () => {
     const owner = as === "user" ? user : undefined;
     const ctx = await makeContext({
-      "Dockerfile": `FROM ${base}\nARG V=1\nRUN echo $V > /r\nCOPY --link l.txt /opt/l.txt\nRUN cat /opt/l.txt /r > /both\n`,
+      "Dockerfile":
+        `FROM ${base}\nARG V=1\nRUN echo $V > /r\nCOPY --link l.txt /opt/l.txt\nRUN cat /opt/l.txt /r > /both\n`,
       "l.txt": "linked\n",
     });
     const store = await makeStore(owner);
     const out = await makeStore(owner);
     try {
       assertEquals((await runTsbuild(["build", "--root", store, ctx], { as })).code, 0);
-      const r = await runTsbuild(["build", "--root", store, "--progress", "plain", "--build-arg", "V=2", "--output", `type=local,dest=${out}/fs`, ctx], { as });
+      const r = await runTsbuild([
+        "build",
+        "--root",
+        store,
+        "--progress",
+        "plain",
+        "--build-arg",
+        "V=2",
+        "--output",
+        `type=local,dest=${out}/fs`,
+        ctx,
+      ], { as });
       assertEquals(r.code, 0, r.stderr);
       const s = steps(r.stderr);
-      assert(s.cached.some((x) => x.startsWith("COPY --link l.txt")), `the linked copy stays cached: ${JSON.stringify(s)}`);
+      assert(
+        s.cached.some((x) => x.startsWith("COPY --link l.txt")),
+        `the linked copy stays cached: ${JSON.stringify(s)}`,
+      );
       assert(s.ran.some((x) => x.startsWith("RUN echo")), JSON.stringify(s));
       assertEquals(await Deno.readTextFile(`${out}/fs/both`), "linked\n2\n");
     } finally {
