@@ -269,7 +269,7 @@ function attachPositions(file, append) {
     if (w === shim.SeekMode.End) return fstatSync(fd).size + Number(offset);
     return Number(offset);
   };
-  file.seek = async (offset, w) => (pos = whence(offset, w));
+  file.seek = (offset, w) => Promise.resolve(pos = whence(offset, w));
   file.seekSync = (offset, w) => (pos = whence(offset, w));
   file.sync = () => new Promise((resolve, reject) => fsFsync(fd, (err) => (err ? reject(err) : resolve())));
   file.syncSync = () => fsFsyncSync(fd);

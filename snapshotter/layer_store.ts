@@ -147,7 +147,7 @@ export class LayerStore {
   async #applyOne(layer: LayerDescriptor, parent: string | undefined, name: string): Promise<void> {
     const active = await this.prepareMounted(parent) as Mounted;
     try {
-      const tarStream = await decompressed(this.content.readStream(layer.digest), layer);
+      const tarStream = await decompressed(this.content.readStream(layer.digest));
       const r = await applyLayer(tarStream, active.rootfs, { label: `layer ${layer.digest}` });
       if (r.diffID !== layer.diffID) {
         throw new LayerApplyError(
@@ -341,7 +341,6 @@ function concat(chunks: Uint8Array[]): Uint8Array {
 
 async function decompressed(
   blob: ReadableStream<Uint8Array>,
-  layer: LayerDescriptor,
 ): Promise<ReadableStream<Uint8Array>> {
   const reader = blob.getReader();
   const first = await reader.read();

@@ -6,7 +6,7 @@
 import { assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
-import { runTsbuild, testUser } from "../util/user.ts";
+import { testUser } from "../util/user.ts";
 import { localBuilds, makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 
 const registry = await startRegistry();

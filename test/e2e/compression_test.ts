@@ -17,7 +17,7 @@ const user = await testUser();
 
 async function files(dir: string): Promise<string[]> {
   try {
-    return [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    return (await Array.fromAsync(Deno.readDir(dir))).map((e) => e.name).sort();
   } catch {
     return [];
   }

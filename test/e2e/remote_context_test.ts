@@ -10,7 +10,7 @@
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
 import { pushBusyboxImage } from "../util/base_image.ts";
-import { runTsbuild, testUser } from "../util/user.ts";
+import { testUser } from "../util/user.ts";
 import { gitRun, makeRepo, startGitServers } from "../util/git_server.ts";
 import { localBuilds, makeContext, makeStore, removeAll, steps } from "./fixtures.ts";
 
