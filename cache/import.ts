@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createHash } from "node:crypto";
+import { nodeCrypto } from "../runtime/builtins.ts";
 import {
   type Descriptor,
   type ImageConfig,
@@ -218,7 +218,7 @@ async function openFile(path: string): Promise<ReadableStream<Uint8Array>> {
 
 /** Passes a blob through, erroring at its end when size or sha256 differ from the descriptor's. */
 function verified(stream: ReadableStream<Uint8Array>, d: Descriptor): ReadableStream<Uint8Array> {
-  const hash = createHash("sha256");
+  const hash = nodeCrypto().createHash("sha256");
   let size = 0;
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({

@@ -1,5 +1,15 @@
-import { createHash } from "node:crypto";
-import { Annotation, type Descriptor, type ImageConfig, type ImageIndex, type ImageManifest, isIndex, isManifest, type Platform, platformMatches } from "../oci/mod.ts";
+import { nodeCrypto } from "../runtime/builtins.ts";
+import {
+  Annotation,
+  type Descriptor,
+  type ImageConfig,
+  type ImageIndex,
+  type ImageManifest,
+  isIndex,
+  isManifest,
+  type Platform,
+  platformMatches,
+} from "../oci/mod.ts";
 import { OciLayoutError, readOciLayout } from "./oci_layout.ts";
 
 /** One image read out of an OCI layout (dir or tar), with its documents verified against their digests. */
@@ -34,9 +44,13 @@ export function parseLayoutName(name: string): { path: string; tag?: string; dig
   return { path: rest, tag, digest };
 }
 
-const sha256 = (b: Uint8Array) => "sha256:" + createHash("sha256").update(b).digest("hex");
+const sha256 = (b: Uint8Array) => "sha256:" + nodeCrypto().createHash("sha256").update(b).digest("hex");
 
-async function readVerified(read: (d: string) => ReadableStream<Uint8Array>, d: Descriptor, path: string): Promise<Uint8Array> {
+async function readVerified(
+  read: (d: string) => ReadableStream<Uint8Array>,
+  d: Descriptor,
+  path: string,
+): Promise<Uint8Array> {
   const bytes = new Uint8Array(await new Response(read(d.digest)).arrayBuffer());
   if (sha256(bytes) !== d.digest) throw new OciLayoutError(`${path}: blob ${d.digest} does not match its digest`);
   return bytes;
@@ -61,15 +75,21 @@ export async function openLayoutImage(name: string, platform: Platform): Promise
       const idx = JSON.parse(new TextDecoder().decode(await readVerified(layout.readBlob, desc, path))) as ImageIndex;
       const next: Descriptor | undefined = idx.manifests.find((m) => platformMatches(platform, m.platform)) ??
         (idx.manifests.length === 1 ? idx.manifests[0] : undefined);
-      if (!next) throw new OciLayoutError(`${path}: no manifest for ${platform.os}/${platform.architecture} in the index`);
+      if (!next) {
+        throw new OciLayoutError(`${path}: no manifest for ${platform.os}/${platform.architecture} in the index`);
+      }
       desc = next;
     }
     const manifestBytes = desc.size === -1
       ? new Uint8Array(await new Response(layout.readBlob(desc.digest)).arrayBuffer())
       : await readVerified(layout.readBlob, desc, path);
-    if (sha256(manifestBytes) !== desc.digest) throw new OciLayoutError(`${path}: manifest ${desc.digest} does not match its digest`);
+    if (sha256(manifestBytes) !== desc.digest) {
+      throw new OciLayoutError(`${path}: manifest ${desc.digest} does not match its digest`);
+    }
     const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ImageManifest;
-    if (manifest.mediaType && !isManifest(manifest.mediaType)) throw new OciLayoutError(`${path}: ${desc.digest} is not an image manifest`);
+    if (manifest.mediaType && !isManifest(manifest.mediaType)) {
+      throw new OciLayoutError(`${path}: ${desc.digest} is not an image manifest`);
+    }
     const configBytes = await readVerified(layout.readBlob, manifest.config, path);
     return {
       pinned: `oci-layout://${path}@${desc.digest}`,

@@ -7,7 +7,8 @@
 import type { FileAction } from "../graph/types.ts";
 import { resolveInRoot } from "../context/mod.ts";
 import type { ModeFn } from "./chmod.ts";
-import * as nodeCrypto from "node:crypto";
+import type * as NodeCrypto from "node:crypto";
+import { nodeCrypto } from "../runtime/builtins.ts";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
 
@@ -21,7 +22,7 @@ const ALGS: Record<string, string> = { sha256: "sha256", sha384: "sha384", sha51
 export async function writeHashed(
   body: ReadableStream<Uint8Array>,
   path: string,
-  hash: nodeCrypto.Hash,
+  hash: NodeCrypto.Hash,
 ): Promise<void> {
   const out = await Deno.open(path, { write: true, createNew: true, mode: 0o600 });
   const w = out.writable.getWriter();
@@ -76,7 +77,7 @@ export async function applyHttp(
   }
   // Write beside the target and rename, so a failed or mismatching download leaves nothing behind.
   const tmp = `${host}.tsbuild-download-${crypto.randomUUID()}`;
-  const hash = nodeCrypto.createHash(alg ?? "sha256");
+  const hash = nodeCrypto().createHash(alg ?? "sha256");
   try {
     await writeHashed(res.body, tmp, hash);
     const got = hash.digest("hex");

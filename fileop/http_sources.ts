@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as nodeCrypto from "node:crypto";
+import { nodeCrypto } from "../runtime/builtins.ts";
 import { FileOpError } from "./errors.ts";
 import { writeHashed } from "./http.ts";
 
@@ -57,7 +57,7 @@ export class HttpSources {
   }
 
   async #fetchOnce(url: string, signal?: AbortSignal): Promise<Fetched> {
-    const metaPath = `${this.#root}/${nodeCrypto.createHash("sha256").update(url).digest("hex")}.json`;
+    const metaPath = `${this.#root}/${nodeCrypto().createHash("sha256").update(url).digest("hex")}.json`;
     let last: Fetched | undefined;
     try {
       last = JSON.parse(await Deno.readTextFile(metaPath)) as Fetched;
@@ -85,7 +85,7 @@ export class HttpSources {
     await Deno.mkdir(`${this.#root}/blobs`, { recursive: true });
     // Written beside its final name and renamed: a concurrent build or a kill never leaves a partial blob.
     const tmp = `${this.#root}/blobs/.tmp-${crypto.randomUUID()}`;
-    const hash = nodeCrypto.createHash("sha256");
+    const hash = nodeCrypto().createHash("sha256");
     try {
       await writeHashed(res.body, tmp, hash);
       const fetched: Fetched = { url, digest: `sha256:${hash.digest("hex")}` };

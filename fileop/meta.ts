@@ -3,8 +3,8 @@
  * `node:fs` supplies lchown/lutimes, which Deno lacks.
  * @module
  */
-import * as nodeFs from "node:fs";
 import { relToRoot, resolveInRoot } from "../context/mod.ts";
+import { nodeFs } from "../runtime/builtins.ts";
 import { FileOpError } from "./errors.ts";
 
 /** Numeric owner of created entries. */
@@ -16,8 +16,8 @@ export interface Owner {
 /** Sets owner, then permission bits (chown clears set-id bits), then mtime; symlinks get owner and times only. */
 export function setMeta(host: string, owner: Owner, mode: number | null, mtime: Date | null, isSymlink: boolean): void {
   if (isSymlink) {
-    nodeFs.lchownSync(host, owner.uid, owner.gid);
-    if (mtime) nodeFs.lutimesSync(host, mtime, mtime);
+    nodeFs().lchownSync(host, owner.uid, owner.gid);
+    if (mtime) nodeFs().lutimesSync(host, mtime, mtime);
     return;
   }
   Deno.chownSync(host, owner.uid, owner.gid);

@@ -1,4 +1,5 @@
-import { createHash, type Hash } from "node:crypto";
+import type { Hash } from "node:crypto";
+import { nodeCrypto } from "../runtime/builtins.ts";
 export type { Hash };
 import { RegistryError } from "./errors.ts";
 
@@ -6,7 +7,7 @@ import { RegistryError } from "./errors.ts";
 export function hasherFor(digest: string): Hash {
   const algo = digest.slice(0, digest.indexOf(":"));
   if (algo !== "sha256" && algo !== "sha512") throw new RegistryError(`unsupported digest algorithm in "${digest}"`);
-  return createHash(algo);
+  return nodeCrypto().createHash(algo);
 }
 
 /** `algo:hex` of bytes, with the algorithm of `like` (sha256 by default). */

@@ -25,6 +25,7 @@ rm -rf "$tmp" && mkdir -p "$tmp"
 touch "$tmp/.stamp"
 node_modules/.bin/deno bundle --quiet --platform deno --external ssh2 --code-splitting --outdir "$tmp" cli/main.ts >/dev/null
 [ -f "$tmp/main.js" ] || { echo "bundle.sh: deno bundle wrote no main.js" >&2; exit 1; }
+node_modules/.bin/deno run --quiet --allow-read="$tmp" --allow-write="$tmp" scripts/bundle_patch.ts "$tmp"
 chmod -R a+rX "$tmp"
 mv "$tmp" "$out/$version"
 echo "$version" >"$out/.current.tmp-$$"

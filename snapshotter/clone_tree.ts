@@ -6,7 +6,7 @@
  * cloned), so sharing inodes between two of them is safe as long as a clone replaces a file rather than editing it.
  * @module
  */
-import * as nodeFs from "node:fs";
+import { lchownSync, lutimesSync } from "./node.ts";
 import { readXattrs } from "./xattr.ts";
 
 const OVERLAY_XATTR = /^(trusted|user)\.(overlay|fuseoverlayfs)\./;
@@ -49,8 +49,8 @@ function cloneDir(src: string, dst: string): number {
       copyMeta(st, to);
     } else if (st.isSymlink) {
       Deno.symlinkSync(Deno.readLinkSync(from), to);
-      nodeFs.lchownSync(to, st.uid ?? 0, st.gid ?? 0);
-      if (st.mtime) nodeFs.lutimesSync(to, st.mtime, st.mtime);
+      lchownSync(to, st.uid ?? 0, st.gid ?? 0);
+      if (st.mtime) lutimesSync(to, st.mtime, st.mtime);
     } else {
       throw new CloneRefusedError(`${from} is not a file, directory or symlink`);
     }

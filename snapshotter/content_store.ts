@@ -160,7 +160,11 @@ export class ContentStore {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     // Configs and manifests are written again by every build that ends in them: a blob already in the store (only
     // ever renamed in complete and verified) needs no second write and fsync.
-    const digest = "sha256:" + sha256().update(bytes).digest("hex");
+    // Web Crypto, not node:crypto: a no-change build writes only these, and loading node:crypto costs it ~10 ms.
+    const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))].map((b) =>
+      b.toString(16).padStart(2, "0")
+    ).join("");
+    const digest = "sha256:" + hex;
     if ((await this.size(digest)) === bytes.byteLength) return { digest, size: bytes.byteLength };
     return await this.writeStream(ReadableStream.from([bytes]));
   }

@@ -4,8 +4,9 @@
  * blocks and returns their results in any order (gzip.ts puts them back in order).
  * @module
  */
-import { Worker } from "node:worker_threads";
-import zlib from "node:zlib";
+import type * as Zlib from "node:zlib";
+import type { Worker } from "node:worker_threads";
+import { nodeWorkerThreads, nodeZlib } from "../runtime/builtins.ts";
 import { TsbuildError } from "../errors.ts";
 
 /** Compression failed (a worker died mid-block, zlib refused) or the options were invalid. */
@@ -32,7 +33,7 @@ const IN_THREAD_BELOW = 64 << 10;
  * only, so the output stays a function of (input, level, block size).
  */
 function deflateBlock(
-  z: typeof zlib,
+  z: typeof Zlib,
   data: Uint8Array,
   dict: Uint8Array | undefined,
   level: number,
@@ -87,7 +88,7 @@ parentPort.postMessage({ ready: true });
 `;
 
 function deflateInThread(data: Uint8Array, dict: Uint8Array | undefined, level: number, last: boolean): Uint8Array {
-  return deflateBlock(zlib, data, dict, level, last);
+  return deflateBlock(nodeZlib(), data, dict, level, last);
 }
 
 interface Job {
@@ -179,7 +180,10 @@ export class DeflatePool {
     try {
       // Each block leaves ~2 MB of zlib buffers behind in the worker's heap; with V8's default young generation a
       // worker held ~40 MB more of them before collecting (peak RSS 256 → 178 MB gzipping 384 MB with 2 workers).
-      worker = new Worker(WORKER_SOURCE, { eval: true, resourceLimits: { maxYoungGenerationSizeMb: 1 } });
+      worker = new (nodeWorkerThreads().Worker)(WORKER_SOURCE, {
+        eval: true,
+        resourceLimits: { maxYoungGenerationSizeMb: 1 },
+      });
     } catch {
       this.#max = this.#slots.length;
       return;

@@ -11,8 +11,7 @@
  * `node:worker_threads` with `eval: true` runs the same source under Deno and Node.
  * @module
  */
-import { cpus } from "node:os";
-import zlib from "node:zlib";
+import { nodeOs, nodeZlib } from "../runtime/builtins.ts";
 import { DeflatePool, GzipError } from "./deflate_pool.ts";
 
 export { GzipError };
@@ -36,7 +35,7 @@ const WINDOW = 32 << 10;
 /** Worker threads gzipParallel uses when not told: one per CPU. */
 export function defaultGzipWorkers(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, n || cpus().length || 1);
+  return Math.max(1, n || nodeOs().cpus().length || 1);
 }
 
 /**
@@ -160,7 +159,7 @@ export function gzipParallel(opts: GzipParallelOptions = {}): TransformStream<Ui
 
 /** CRC-32 of `data` continuing from `crc`: zlib's (Node >= 20.15, Deno), else {@linkcode crc32Portable}. */
 function crc32(data: Uint8Array, crc: number): number {
-  const native = (zlib as { crc32?: (d: Uint8Array, v: number) => number }).crc32;
+  const native = (nodeZlib() as { crc32?: (d: Uint8Array, v: number) => number }).crc32;
   return native ? native(data, crc) : crc32Portable(data, crc);
 }
 

@@ -2,29 +2,29 @@
  * The few Node built-ins Deno lacks an equivalent for: streaming sha256, lchown/lutimes, a gzip with a level.
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
-import * as nodeFs from "node:fs";
-import zlib from "node:zlib";
+import type { Hash } from "node:crypto";
+import { nodeCrypto, nodeFs, nodeZlib } from "../runtime/builtins.ts";
 
 export type { Hash };
 
 /** A streaming sha256 (Web Crypto cannot hash incrementally). */
 export function sha256(): Hash {
-  return createHash("sha256");
+  return nodeCrypto().createHash("sha256");
 }
 
 /** chown that changes a symlink itself rather than its target. */
-export const lchown = (path: string, uid: number, gid: number): Promise<void> => nodeFs.promises.lchown(path, uid, gid);
+export const lchown = (path: string, uid: number, gid: number): Promise<void> =>
+  nodeFs().promises.lchown(path, uid, gid);
 
 /** utimes that changes a symlink itself rather than its target. */
 export const lutimes = (path: string, atime: Date, mtime: Date): Promise<void> =>
-  nodeFs.promises.lutimes(path, atime, mtime);
+  nodeFs().promises.lutimes(path, atime, mtime);
 
 /** lchown, synchronously (layer application runs one entry at a time; see apply.ts). */
-export const lchownSync = (path: string, uid: number, gid: number): void => nodeFs.lchownSync(path, uid, gid);
+export const lchownSync = (path: string, uid: number, gid: number): void => nodeFs().lchownSync(path, uid, gid);
 
 /** lutimes, synchronously. */
-export const lutimesSync = (path: string, atime: Date, mtime: Date): void => nodeFs.lutimesSync(path, atime, mtime);
+export const lutimesSync = (path: string, atime: Date, mtime: Date): void => nodeFs().lutimesSync(path, atime, mtime);
 
 /**
  * A gzip TransformStream at a chosen level (CompressionStream has no level knob), compressing on zlib's thread
@@ -32,7 +32,7 @@ export const lutimesSync = (path: string, atime: Date, mtime: Date): void => nod
  * memory (Duplex.toWeb did not keep that bound).
  */
 export function gzipStream(level: number): Promise<TransformStream<Uint8Array, Uint8Array>> {
-  const gz = zlib.createGzip({ level });
+  const gz = nodeZlib().createGzip({ level });
   let out: TransformStreamDefaultController<Uint8Array> | undefined;
   let failure: unknown;
   const ended = new Promise<void>((resolve) => gz.on("end", () => resolve()));
