@@ -6,6 +6,7 @@
 import { fileURLToPath } from "node:url";
 import { TsbuildError } from "../errors.ts";
 import { enterNamespace, inNamespace } from "../runtime/enter_namespace.ts";
+import { NamespaceError } from "../runtime/errors.ts";
 import { UsageError } from "./errors.ts";
 import { VERSION } from "../version.ts";
 
@@ -49,7 +50,13 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   if (NEEDS_NAMESPACE.has(cmd) && !inNamespace()) {
-    return await enterNamespace({ argv, script: fileURLToPath(import.meta.url) });
+    try {
+      return await enterNamespace({ argv, script: fileURLToPath(import.meta.url) });
+    } catch (e) {
+      // A push needs the namespace only for built layers kept as snapshots; without one (user namespaces
+      // disabled) it still pushes layouts and stored blobs, and says which layer it cannot read otherwise.
+      if (cmd !== "push" || !(e instanceof NamespaceError)) throw e;
+    }
   }
   const ac = new AbortController();
   let signals = 0;
