@@ -1,5 +1,12 @@
 import { join } from "node:path";
-import { BlobNotFoundError, ContentStore, ImageIndex, isUncompressed, LayerCompressor } from "../snapshotter/mod.ts";
+import {
+  BlobNotFoundError,
+  ContentStore,
+  ImageIndex,
+  isUncompressed,
+  LayerCompressor,
+  LayerRegenerationError,
+} from "../snapshotter/mod.ts";
 import type { ImageManifest } from "../oci/mod.ts";
 import { leaseStore } from "./store_lease.ts";
 
@@ -60,7 +67,8 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     // Their built layers may exist only as snapshots (snapshotter/derived_layers.ts), which go now: write them out.
     for (const d of uncompressed) {
       await content.materialize(d).catch((e) => {
-        if (!(e instanceof BlobNotFoundError)) throw e; // already gone: the image could not be pushed either way
+        // Already gone, or its snapshot was changed behind tsbuild's back: the image could not be pushed either way.
+        if (!(e instanceof BlobNotFoundError || e instanceof LayerRegenerationError)) throw e;
       });
     }
     await unmountAll(storeRoot);

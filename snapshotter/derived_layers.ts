@@ -3,14 +3,15 @@
  *
  * A commit has to hash its tar to learn the diffID, but writing it out as well (and fsyncing it) doubled a big RUN's
  * disk traffic: a 512 MB layer cost a 512 MB write nobody reads unless the image leaves the store, and every built
- * layer was on disk twice. Layers over {@linkcode STORED_LAYER_LIMIT} are therefore only recorded
+ * layer was on disk twice. Layers over {@linkcode STORED_LAYER_LIMIT} whose entries are big files (see
+ * {@linkcode SMALL_ENTRIES}; a tar of many small files is cheaper to write once than to make again) are only recorded
  * (`<root>/layers/<diffID hex>.json`: snapshot name, size, the commit's options), and the content store makes their
  * bytes again from the committed snapshot when someone reads them (compression for a push, an uncompressed export,
  * the cache exporter), checking them against the diffID as they stream. A committed snapshot never changes, so the
  * same walk gives the same tar; should it have changed anyway, the reader fails with
- * {@linkcode LayerRegenerationError} and the record is dropped, so the next build reruns the step rather than
- * trusting it. Without its snapshot (after `prune`, which writes out the layers of images it keeps first) a
- * recorded layer is simply not in the store.
+ * {@linkcode LayerRegenerationError} and the record is dropped, so no cache check trusts the layer again (prune then
+ * drops the snapshot itself). Without its snapshot (after `prune`, which writes out the layers of images it keeps
+ * first) a recorded layer is simply not in the store.
  *
  * @module
  */
@@ -25,6 +26,11 @@ import { hostPid } from "../runtime/mod.ts";
 
 /** Layers whose tar is at most this many bytes are stored as blobs: for them a walk would cost more than the file. */
 export const STORED_LAYER_LIMIT = 1 << 20;
+/**
+ * Layers whose first STORED_LAYER_LIMIT bytes hold entries of less than this many bytes on average are stored too:
+ * making a tar of many small files again costs more than writing it once.
+ */
+export const SMALL_ENTRIES = 64 << 10;
 
 /** How to make a layer's tar again. */
 export interface LayerRecipe {
@@ -40,7 +46,7 @@ export class LayerRegenerationError extends TsbuildError {
   constructor(readonly diffID: string, readonly snapshot: string, actual: string) {
     super(
       `layer ${diffID} can no longer be made from snapshot ${snapshot}: its files give ${actual}. ` +
-        `The store was changed behind tsbuild's back; build again (the step reruns) or run tsbuild prune`,
+        `The store was changed behind tsbuild's back: run tsbuild prune, then build again`,
     );
   }
 }

@@ -77,12 +77,21 @@ for (const kind of order) {
       assertEquals(await store.content.has(layer.digest), false, "the cache check now misses and the step reruns");
     }));
 
-  test("without its snapshot a kept layer is not in the store; small layers are plain blobs", () =>
+  test("without its snapshot a kept layer is not in the store; small layers and layers of small files are blobs", () =>
     withStore(kind, async (store, root) => {
       const small = await store.prepareMounted(undefined);
       await Deno.writeTextFile(join(small.rootfs, "a"), "a");
       const { layer: l } = await store.commit(small);
       assert(await store.content.isFile(l.digest));
+
+      // Over the size limit but made of small files: writing it once beats making it again.
+      const many = await store.prepareMounted(undefined);
+      for (let i = 0; i < 400; i++) {
+        await Deno.writeFile(join(many.rootfs, `f${i}`), crypto.getRandomValues(new Uint8Array(5000)));
+      }
+      const { layer: m } = await store.commit(many);
+      assert(m.size > STORED_LAYER_LIMIT && await store.content.isFile(m.digest));
+      assertEquals(await digestOf(store.content.readStream(m.digest)), { digest: m.diffID, bytes: m.size });
 
       const { layer } = await bigChange(store);
       await Deno.remove(join(root, "snapshots"), { recursive: true }); // as prune does

@@ -161,12 +161,13 @@ export interface LayerTarOptions {
 
 /**
  * Streams the changes as a tar with normalized headers (no user/group names, sorted, hardlinks within the layer as
- * tar links), so equal trees give byte-equal tars. `entries` resolves with the count once the stream has ended.
+ * tar links), so equal trees give byte-equal tars. `entries` resolves with the count once the stream has ended;
+ * `entriesSoFar` counts those begun so far (a little ahead of the bytes read).
  */
 export function layerTar(
   changes: Iterable<Change> | AsyncIterable<Change>,
   opts: LayerTarOptions = {},
-): { stream: ReadableStream<Uint8Array>; entries: Promise<number> } {
+): { stream: ReadableStream<Uint8Array>; entries: Promise<number>; entriesSoFar: () => number } {
   const pack = paxPack();
   const queue = new EntryQueue(pack);
   let count = 0;
@@ -251,7 +252,7 @@ export function layerTar(
       await it.return?.();
     },
   }, { highWaterMark: 0 });
-  return { stream, entries };
+  return { stream, entries, entriesSoFar: () => count };
 }
 
 /** Files up to this size are read whole and queued; larger ones are streamed (memory stays flat). */

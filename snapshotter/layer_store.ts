@@ -2,7 +2,7 @@ import { MediaType } from "../oci/media_types.ts";
 import { applyLayer } from "./apply.ts";
 import { ContentStore, processAlive, sha256Digest } from "./content_store.ts";
 import { type Change, layerTar, treeChanges } from "./diff.ts";
-import { snapshotChanges, STORED_LAYER_LIMIT } from "./derived_layers.ts";
+import { SMALL_ENTRIES, snapshotChanges, STORED_LAYER_LIMIT } from "./derived_layers.ts";
 import { sha256 } from "./node.ts";
 import { BlobNotFoundError, LayerApplyError, SnapshotError } from "./errors.ts";
 import { withLock } from "./lock.ts";
@@ -264,32 +264,60 @@ export class LayerStore {
   }
 
   /**
-   * Changes → tar, hashed for its diffID; a small tar is also stored as a blob, a big one is left to be made again
-   * from its snapshot when read (derived_layers.ts) and `stored` is false.
+   * Changes → tar, hashed for its diffID. Whether the tar is also stored as a blob is decided once its first
+   * STORED_LAYER_LIMIT bytes are read: a smaller tar is stored, and so is one of small files (read back, a stored tar
+   * costs one file read; made again, ~30 µs per entry: 0.6 s for a 20,000-file COPY), while a tar of big files is
+   * left to be made again from its snapshot when read (derived_layers.ts) and `stored` is false.
    */
   async #hashLayer(
     changes: Iterable<Change>,
     xattrs: Map<string, Record<string, Uint8Array>>,
     opts: CommitOptions,
   ): Promise<{ layer: LayerDescriptor; empty: boolean; stored: boolean }> {
-    const { stream, entries } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
-    const hash = sha256();
-    let small: Uint8Array[] | undefined = [];
+    const { stream, entries, entriesSoFar } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
+    const reader = stream.getReader();
+    const head: Uint8Array[] = [];
     let size = 0;
-    for await (const chunk of stream) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      if (size > STORED_LAYER_LIMIT) small = undefined;
-      else small?.push(chunk.slice());
+    let ended = false;
+    while (size <= STORED_LAYER_LIMIT) {
+      const r = await reader.read();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      head.push(r.value.slice()); // kept while tar-stream goes on
+      size += r.value.byteLength;
     }
-    const digest = "sha256:" + hash.digest("hex");
-    if (small) await this.content.writeBytes(concat(small));
-    const empty = (await entries) === 0;
-    return {
-      layer: { mediaType: MediaType.OciLayer, digest, size, diffID: digest },
-      empty,
-      stored: small !== undefined,
-    };
+    const layer = (digest: string, bytes: number): LayerDescriptor => ({
+      mediaType: MediaType.OciLayer,
+      digest,
+      size: bytes,
+      diffID: digest,
+    });
+    if (ended || entriesSoFar() * SMALL_ENTRIES > size) {
+      const rest = new ReadableStream<Uint8Array>({
+        start(c) {
+          for (const h of head) c.enqueue(h);
+        },
+        async pull(c) {
+          const r = ended ? { done: true as const, value: undefined } : await reader.read();
+          if (r.done) c.close();
+          else c.enqueue(r.value);
+        },
+        cancel: (reason) => reader.cancel(reason),
+      });
+      const { digest, size: bytes } = ended
+        ? await this.content.writeBytes(concat(head))
+        : await this.content.writeStream(rest);
+      return { layer: layer(digest, bytes), empty: (await entries) === 0, stored: true };
+    }
+    const hash = sha256();
+    for (const h of head) hash.update(h);
+    for (let r = await reader.read(); !r.done; r = await reader.read()) {
+      hash.update(r.value);
+      size += r.value.byteLength;
+    }
+    return { layer: layer("sha256:" + hash.digest("hex"), size), empty: (await entries) === 0, stored: false };
   }
 
   /**
