@@ -71,6 +71,30 @@ Deno.test("a new layer is uploaded while it is compressed: one streamed PATCH, t
   }
 });
 
+Deno.test("a small layer is compressed first and left to pushImage: no streamed PATCH, whose chunked body costs more", async () => {
+  const reg = await startRegistry();
+  const proxy = await startHttpProxy(reg.url);
+  const client = new RegistryClient();
+  try {
+    await withStore(async (content, compressor) => {
+      const bytes = new TextEncoder().encode("small layer\n".repeat(10_000));
+      const { digest, size } = await content.writeBytes(bytes);
+      const layer = { mediaType: "application/vnd.oci.image.layer.v1.tar", digest, size, diffID: digest };
+      const ref = parseReference(`${proxy.host}/small/app:1`);
+      const [gz] = await compressForPush(client, compressor, [layer], { compression: "gzip" }, ref, () => {});
+      assertEquals(gz.mediaType, "application/vnd.oci.image.layer.v1.tar+gzip");
+      assertEquals(proxy.requests.filter((r) => r !== "GET /v2/"), []);
+      assertEquals(await client.pushBlob(ref, gz, () => content.readStream(gz.digest)), "uploaded");
+      assert(!proxy.requests.some((r) => r.startsWith("PATCH")), proxy.requests.join("\n"));
+      assertEquals(new Uint8Array(gunzipSync(await bytesOf(await client.fetchBlob(ref, gz)))), bytes);
+    });
+  } finally {
+    client.close();
+    await proxy.stop();
+    await reg.stop();
+  }
+});
+
 Deno.test("a connection cut mid-stream or a refused commit leaves a complete store blob and record; pushBlob then uploads it", async () => {
   const reg = await startRegistry();
   const cut = startTcpFaultProxy(Number(reg.host.split(":")[1]), { upAfter: MiB, times: 1 });
