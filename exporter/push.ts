@@ -16,8 +16,8 @@ export interface BlobOrigins {
 }
 
 /**
- * Pushes an image under each tag: layers first (skipped when present, mounted from the base image's repository
- * when it is on the same registry, else streamed from the store), then the config, then the manifest per tag.
+ * Pushes an image under each tag: layers and config first, together (skipped when present, mounted from the base
+ * image's repository when it is on the same registry, else streamed from the store), then the manifest per tag.
  */
 export async function pushImage(
   registry: RegistryClient,
@@ -41,8 +41,13 @@ export async function pushImage(
     }, { mountFrom });
     log(`layer ${l.digest.slice(7, 19)}: ${how}`);
   });
+  // The config goes with the layers, as containerd pushes a manifest's blobs; only the manifest must wait for them.
+  uploads.push(
+    registry.pushBlob(target, image.manifest.config, () => content.readStream(image.manifest.config.digest)).then(
+      () => {},
+    ),
+  );
   await Promise.all(uploads);
-  await registry.pushBlob(target, image.manifest.config, () => content.readStream(image.manifest.config.digest));
   for (const tag of tags) {
     if (tag.registry !== target.registry || tag.repository !== target.repository) {
       for (const [i, l] of image.layers.entries()) {
