@@ -126,10 +126,26 @@ Deno.test("COPY validation that cannot wait for the solver names the line", asyn
   }
 });
 
-Deno.test("--chown with an empty group (an unset ARG) is gid 0, as BuildKit resolves it", async () => {
-  // dockerd 20.10: `COPY --chown=${UID}:${GID}` with `--build-arg GID=` gave 1234:0, not the user's group.
+Deno.test("--chown with an empty group is the user's default group, as chown(1) and Dockerfile 1.28 read it", async () => {
+  // `COPY --chown=${UID}:${GID}` with `--build-arg GID=` or `COPY --chown=app:` (moby/buildkit#3555): the group is
+  // left to the user's own (fileop/apply.ts: a number's gid is the uid, a name's its passwd entry's).
   const [copy] = await actions("ARG UID=1234\nARG GID\nCOPY --chown=${UID}:${GID} a /x");
-  assertEquals((copy as { chown?: unknown }).chown, { user: "1234", group: "0" });
-  const [named] = await actions("COPY --chown=app a /y");
+  assertEquals((copy as { chown?: unknown }).chown, { user: "1234" });
+  const [named] = await actions("COPY --chown=app: a /y");
   assertEquals((named as { chown?: unknown }).chown, { user: "app" });
+});
+
+Deno.test("COPY --link with --chown by name is refused at its line; numbers and root are fine", async () => {
+  for (const chown of ["app", "1000:staff", "app:1000"]) {
+    const err = await assertRejects(
+      () => convert(`FROM busybox\nCOPY --link --chown=${chown} a /x\n`),
+      DockerfileError,
+    );
+    assertEquals(err.line, 2);
+    assertEquals(/--link/.test(err.message) && /numeric ids/.test(err.message), true, err.message);
+  }
+  for (const chown of ["1000", "1000:1000", "root", "0:root"]) {
+    await convert(`FROM busybox\nCOPY --link --chown=${chown} a /x\n`);
+  }
+  await convert(`FROM busybox\nCOPY --chown=app a /x\n`); // without --link the stage's /etc/passwd resolves it
 });

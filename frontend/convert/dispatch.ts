@@ -173,6 +173,8 @@ export function chownOf(user: string | undefined): { chown?: { user: string; gro
   if (!user) return {};
   const colon = user.indexOf(":");
   if (colon < 0) return { chown: { user } };
-  // An empty group (`1234:`, often an unset ARG) is gid 0 in BuildKit, not the user's group.
-  return { chown: { user: user.slice(0, colon), group: user.slice(colon + 1) || "0" } };
+  // An empty group (`app:`, or `1234:` from an unset ARG) is the user's default group, as chown(1) and BuildKit's
+  // Dockerfile frontend since 1.28 (moby/buildkit#3555) read it: a named user's primary group, gid = uid for a number.
+  const group = user.slice(colon + 1);
+  return { chown: group ? { user: user.slice(0, colon), group } : { user: user.slice(0, colon) } };
 }

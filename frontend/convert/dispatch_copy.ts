@@ -45,6 +45,20 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
   // builder): each source is copied to that path in turn, so the last one is what stays.
   const chownText = inst.chown !== undefined ? expand(inst.chown) : undefined;
   const chown = chownOf(chownText);
+  if (inst.link && chown.chown) {
+    // A --link copy lands on an empty filesystem: there is no /etc/passwd or /etc/group to resolve a name in.
+    // BuildKit refuses it too (moby/buildkit#7134; before, "invalid user index: -1" at solve time).
+    const byName = [chown.chown.user, chown.chown.group].find((n) =>
+      n !== undefined && n !== "" && !/^\d+$/.test(n) && n !== "root"
+    );
+    if (byName !== undefined) {
+      fail(
+        `--chown=${chownText} names ${
+          JSON.stringify(byName)
+        }, which cannot be resolved with --link (the copy does not see the stage's /etc/passwd or /etc/group): use numeric ids`,
+      );
+    }
+  }
   const chmod = inst.chmod !== undefined ? expand(inst.chmod) : undefined;
   if (chmod !== undefined && !isValidChmod(chmod)) {
     fail(`invalid --chmod value "${chmod}": expected an octal mode (0755) or a symbolic one (u+x)`);
