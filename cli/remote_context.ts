@@ -10,7 +10,7 @@
 import { join, normalize } from "node:path";
 import { TsbuildError } from "../errors.ts";
 import { type StdinContext, streamContext } from "./stdin_context.ts";
-import { checkoutGit, GitFetchError, isGitUrl, parseGitUrl } from "../fileop/mod.ts";
+import { checkoutGit, GitFetchError, GitUrlError, isGitUrl, parseGitUrl } from "../fileop/mod.ts";
 
 /** A remote context that could not be fetched. */
 export class RemoteContextError extends TsbuildError {}
@@ -48,8 +48,15 @@ async function gitContext(
   file: string,
   options: { keepGitDir?: boolean; signal?: AbortSignal },
 ): Promise<StdinContext> {
-  const { url, ref, subdir } = parseGitUrl(context);
   const what = `unable to fetch git context ${context}`;
+  let spec;
+  try {
+    spec = parseGitUrl(context);
+  } catch (e) {
+    if (e instanceof GitUrlError) throw new RemoteContextError(`${what}: ${e.message}`);
+    throw e;
+  }
+  const { url, ref, subdir, checksum } = spec;
   if (subdir && (subdir.startsWith("/") || normalize(subdir).startsWith(".."))) {
     throw new RemoteContextError(`${what}: subdirectory ${subdir} is outside the repository`);
   }
@@ -57,7 +64,14 @@ async function gitContext(
   const close = () => Deno.remove(dir, { recursive: true }).catch(() => {});
   try {
     try {
-      await checkoutGit(url, ref, dir, options);
+      const commit = await checkoutGit(url, ref, dir, {
+        keepGitDir: spec.keepGitDir ?? options.keepGitDir,
+        submodules: spec.submodules,
+        signal: options.signal,
+      });
+      if (checksum && !commit.startsWith(checksum)) {
+        throw new RemoteContextError(`${what}: ${ref ?? "HEAD"} is commit ${commit}, not checksum ${checksum}`);
+      }
     } catch (e) {
       if (e instanceof GitFetchError) throw new RemoteContextError(`${what}: ${e.message}`);
       throw e;

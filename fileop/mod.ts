@@ -24,6 +24,8 @@ export {
   GitFetchError,
   GitSources,
   type GitSpec,
+  GitUrlError,
+  isGitRemote,
   isGitUrl,
   parseGitUrl,
   resolveGitRef,

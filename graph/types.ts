@@ -55,7 +55,16 @@ export type MountOf<From> =
     readonly: boolean;
   }
   | { type: "tmpfs"; target: string; size?: number }
-  | { type: "secret"; target?: string; env?: string; id: string; required: boolean; mode: number; uid: number; gid: number }
+  | {
+    type: "secret";
+    target?: string;
+    env?: string;
+    id: string;
+    required: boolean;
+    mode: number;
+    uid: number;
+    gid: number;
+  }
   | { type: "ssh"; target?: string; id: string; required: boolean; mode: number; uid: number; gid: number };
 
 /** A RUN mount in the graph; `from` vertices are resolved by the solver. */
@@ -112,7 +121,16 @@ export type FileAction =
   | { action: "mkdir"; path: string; mode: number; makeParents: boolean; chown?: Chown }
   | { action: "mkfile"; path: string; mode: number; data: string; chown?: Chown }
   | { action: "rm"; path: string; allowNotFound: boolean; allowWildcard: boolean }
-  | { action: "http"; url: string; dest: string; destIsDir: boolean; checksum?: string; chown?: Chown; chmod?: string; filename?: string }
+  | {
+    action: "http";
+    url: string;
+    dest: string;
+    destIsDir: boolean;
+    checksum?: string;
+    chown?: Chown;
+    chmod?: string;
+    filename?: string;
+  }
   /** `ADD <git url> dest`: the repository's tree at `ref` (its `subdir`), copied into the directory `dest`. */
   | {
     action: "git";
@@ -123,12 +141,19 @@ export type FileAction =
     dest: string;
     /** A commit id (or its prefix) the ref must resolve to. */
     checksum?: string;
+    /** False when the URL said `?submodules=false`. */
+    submodules?: boolean;
     chown?: Chown;
     chmod?: string;
   };
 
 /** A copy action with Dockerfile COPY's defaults (directory contents, no archives, no wildcards), for internal copies. */
-export function copyAction(from: VertexId, src: string[], dest: string, over: Partial<Extract<FileAction, { action: "copy" }>> = {}): Extract<FileAction, { action: "copy" }> {
+export function copyAction(
+  from: VertexId,
+  src: string[],
+  dest: string,
+  over: Partial<Extract<FileAction, { action: "copy" }>> = {},
+): Extract<FileAction, { action: "copy" }> {
   return {
     action: "copy",
     from,

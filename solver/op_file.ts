@@ -59,7 +59,8 @@ export async function runFileOp(
       record,
       // ADD <url> writes the body its key was computed from.
       fetch: deps.httpSources?.fetch,
-      gitCheckout: deps.gitSources && ((a) => deps.gitSources!.checkout(a.url, a.ref, a.keepGitDir, solver.signal)),
+      gitCheckout: deps.gitSources &&
+        ((a) => deps.gitSources!.checkout(a.url, a.ref, a.keepGitDir, solver.signal, a.submodules !== false)),
     });
     for (const view of views.splice(0)) await view.release();
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
@@ -78,12 +79,18 @@ export async function runFileOp(
  * A private, filtered copy of part of a local context, for `RUN --mount=type=bind` from the context: excluded files
  * must stay invisible and a read-write mount must never touch the user's files.
  */
-export async function materializeLocal(deps: SolverDeps, src: LocalResult, source: string): Promise<{ dir: string; path: string }> {
+export async function materializeLocal(
+  deps: SolverDeps,
+  src: LocalResult,
+  source: string,
+): Promise<{ dir: string; path: string }> {
   const dir = await Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" }).catch(async () => {
     await Deno.mkdir(`${deps.storeRoot}/tmp`, { recursive: true });
     return Deno.makeTempDir({ dir: `${deps.storeRoot}/tmp`, prefix: "bind-" });
   });
-  await applyFileActions(dir, [copyAction(0, [source], "/", { followSymlinks: true })], { resolve: () => ({ root: src.path, excludes: src.excludes }) }, {
+  await applyFileActions(dir, [copyAction(0, [source], "/", { followSymlinks: true })], {
+    resolve: () => ({ root: src.path, excludes: src.excludes }),
+  }, {
     resolveUser: () => Promise.resolve({ uid: 0, gid: 0 }),
   });
   // A single file is mounted as that file, not as a directory holding it.

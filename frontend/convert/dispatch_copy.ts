@@ -6,11 +6,10 @@ import { ShellLex } from "../shell/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
 import { expansionEnv, type StageState } from "./state.ts";
 import { chownOf, commit } from "./dispatch.ts";
-import { parseGitUrl } from "../../fileop/git_sources.ts";
+import { GitUrlError, isGitRemote, parseGitUrl } from "../../fileop/git_sources.ts";
 
 const HEREDOC_WORD = /^<<-?(["']?)([^"'\s]+)\1$/;
 const URL_WORD = /^https?:\/\//i;
-const GIT_WORD = /^(git@|git:\/\/|ssh:\/\/)|^https?:\/\/.*\.git(#.*)?$/i;
 
 /** The destination made absolute against WORKDIR, keeping the trailing `/` that says "this is a directory". */
 function resolveDest(raw: string, workdir: string | undefined): { dest: string; destIsDir: boolean } {
@@ -77,18 +76,31 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       const data = h!.expand ? expandHeredoc(ctx, h!.content, env, line) : h!.content;
       const mode = chmod !== undefined && /^[0-7]+$/.test(chmod) ? parseInt(chmod, 8) : 0o644;
       actions.push({ action: "mkfile", path: destIsDir ? posix.join(dest, h!.name) : dest, mode, data, ...chown });
-    } else if (URL_WORD.test(src) || GIT_WORD.test(src)) {
+    } else if (URL_WORD.test(src) || isGitRemote(src)) {
       if (inst.kind === "copy") fail(`source can't be a URL for COPY: ${src} (use ADD)`);
       if (fromName !== undefined) fail(`--from cannot be used with a URL source (${src})`);
-      if (GIT_WORD.test(src)) {
-        const { url, ref, subdir } = parseGitUrl(src);
+      if (isGitRemote(src)) {
+        let spec;
+        try {
+          spec = parseGitUrl(src);
+        } catch (e) {
+          if (e instanceof GitUrlError) fail(e.message);
+          throw e;
+        }
+        const { url, ref, subdir } = spec!;
         if (subdir && (subdir.startsWith("/") || posix.normalize(subdir).startsWith(".."))) {
           fail(`git source ${src}: subdirectory ${subdir} is outside the repository`);
         }
-        const action: FileAction = { action: "git", url, keepGitDir: inst.keepGitDir, dest, ...chown };
+        if (inst.checksum && spec!.checksum && inst.checksum !== spec!.checksum) {
+          fail(`--checksum=${inst.checksum} conflicts with the URL's checksum ${spec!.checksum}`);
+        }
+        const keepGitDir = inst.keepGitDir || spec!.keepGitDir === true;
+        const action: FileAction = { action: "git", url, keepGitDir, dest, ...chown };
         if (ref) action.ref = ref;
         if (subdir) action.subdir = posix.normalize(subdir);
-        if (inst.checksum) action.checksum = inst.checksum;
+        const checksum = inst.checksum ?? spec!.checksum;
+        if (checksum) action.checksum = checksum;
+        if (spec!.submodules === false) action.submodules = false;
         if (chmod !== undefined) action.chmod = chmod;
         actions.push(action);
         continue;

@@ -54,6 +54,10 @@ for (const as of ["root", "user"] as const) {
       const commit = await build(`${servers.gitUrl}/app.git#${v2.slice(0, 12)}:app`);
       assertEquals(commit.code, 0, commit.stderr);
       assertEquals(await commit.read("ctx/version"), "2");
+      // Dockerfile 1.18's query form.
+      const query = await build(`${servers.gitUrl}/app.git?tag=v2&subdir=app&checksum=${v2.slice(0, 10)}`);
+      assertEquals(query.code, 0, query.stderr);
+      assertEquals(await query.read("ctx/version"), "2");
 
       // The whole repository, -f inside it, .git kept on request.
       const whole = await build(
@@ -110,6 +114,8 @@ RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
 `,
       "Dockerfile.bad": `FROM ${base}\nADD --checksum=0000000 ${git}#v2 /src\n`,
       "Dockerfile.nodir": `FROM ${base}\nADD ${git}#v2:nope /src\n`,
+      "Dockerfile.query": `FROM ${base}\nADD ${git}?tag=v2&subdir=app&commit=${v2.slice(0, 10)} /q\n`,
+      "Dockerfile.conflict": `FROM ${base}\nADD ${git}?tag=v2&ref=main /q\n`,
       "Dockerfile.named": `FROM ${base}\nCOPY --from=src version /v\nCOPY --from=tarball sub/file /t\n`,
     });
     const store = await makeStore(as === "user" ? user : undefined);
@@ -149,6 +155,13 @@ RUN cat /src/version > /v && ls -a /full | tr '\\n' ' ' > /full-listing
       );
       assertEquals(named.code, 0, named.stderr);
       assertEquals([await named.read("v"), await named.read("t")], ["2", "from a tarball"]);
+      const query = await build("-f", `${ctx}/Dockerfile.query`);
+      assertEquals(query.code, 0, query.stderr);
+      assertEquals(await query.read("q/version"), "2");
+      const conflict = await build("-f", `${ctx}/Dockerfile.conflict`);
+      assertEquals(conflict.code, 1, conflict.stderr);
+      assertStringIncludes(conflict.stderr, "Dockerfile.conflict:2: ADD: failed to parse git URL opts");
+      assertStringIncludes(conflict.stderr, "tag conflicts with ref");
       const nodir = await build("-f", `${ctx}/Dockerfile.nodir`);
       assertEquals(nodir.code, 1, nodir.stderr);
       assertStringIncludes(nodir.stderr, `no directory nope in git repository ${git}#v2`);
