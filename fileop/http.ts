@@ -1,7 +1,7 @@
 /**
  * `ADD <url>`: streamed download into the destination, digest verified before the file becomes visible,
  * named from the URL path (or the destination when that is not a directory), mode 0600, mtime from Last-Modified.
- * Never extracted, as Docker does.
+ * Extracted only with `--unpack=true` (Dockerfile 1.17; a local archive is extracted unless `--unpack=false`).
  * @module
  */
 import type { FileAction } from "../graph/types.ts";
@@ -11,6 +11,7 @@ import type * as NodeCrypto from "node:crypto";
 import { nodeCrypto } from "../runtime/builtins.ts";
 import { FileOpError } from "./errors.ts";
 import { clearForWrite, mkdirAllInRoot, type Owner, setMeta } from "./meta.ts";
+import { extractArchive, sniffArchive } from "./archive.ts";
 
 export type HttpAction = Extract<FileAction, { action: "http" }>;
 
@@ -83,6 +84,14 @@ export async function applyHttp(
     const got = hash.digest("hex");
     if (want && got !== want) {
       throw new FileOpError(`ADD failed: checksum mismatch for ${a.url}: expected ${alg}:${want}, got ${alg}:${got}`);
+    }
+    // --unpack=true: an archive is extracted into the destination as a local one is (--chown applies, never
+    // --chmod); anything else lands as a plain download.
+    const kind = a.unpack ? await sniffArchive(tmp) : null;
+    if (kind) {
+      await extractArchive(tmp, kind, destRoot, dest, a.chown !== undefined ? owner : null, null, "ADD");
+      Deno.removeSync(tmp);
+      return;
     }
     clearForWrite(host, "ADD", target);
     Deno.renameSync(tmp, host);

@@ -130,6 +130,8 @@ export type FileAction =
     chown?: Chown;
     chmod?: string;
     filename?: string;
+    /** `ADD --unpack=true`: an archive is extracted into `dest` instead of saved. */
+    unpack?: boolean;
   }
   /** `ADD <git url> dest`: the repository's tree at `ref` (its `subdir`), copied into the directory `dest`. */
   | {

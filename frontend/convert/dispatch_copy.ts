@@ -107,6 +107,7 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       }
       const filename = posix.basename(new URL(src).pathname);
       const action: FileAction = { action: "http", url: src, dest, destIsDir, ...chown };
+      if (inst.unpack) action.unpack = true;
       if (filename) action.filename = filename;
       if (inst.checksum && !inst.checksum.includes(":")) {
         fail(`invalid --checksum "${inst.checksum}" for a URL source: expected sha256:<hex>`);
@@ -130,7 +131,7 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       ...chown,
       copyDirContents: true,
       destIsDir,
-      extractArchives: inst.kind === "add",
+      extractArchives: inst.kind === "add" && inst.unpack !== false,
       allowWildcard: true,
       allowEmptyWildcard: true,
       followSymlinks: true,

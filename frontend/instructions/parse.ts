@@ -48,7 +48,7 @@ const FLAGS: Record<string, FlagSpec> = {
   from: { platform: "string" },
   run: { mount: "strings", network: "string", security: "string" },
   copy: COPY_FLAGS,
-  add: { ...COPY_FLAGS, checksum: "string", "keep-git-dir": "bool" },
+  add: { ...COPY_FLAGS, checksum: "string", "keep-git-dir": "bool", unpack: "bool" },
   healthcheck: {
     interval: "string",
     timeout: "string",
@@ -150,6 +150,7 @@ export function parseInstruction(node: Node, file: string): Instruction {
         excludes: flags.arrays.get("exclude") ?? [],
         checksum,
         keepGitDir: flags.bools.get("keep-git-dir") ?? false,
+        unpack: flags.bools.get("unpack"),
       };
     }
     case "env":

@@ -50,6 +50,8 @@ export interface CopyInstruction extends Base {
   excludes: string[];
   checksum?: string;
   keepGitDir: boolean;
+  /** `ADD --unpack`: undefined unless given (local archives unpack, URLs do not). */
+  unpack?: boolean;
 }
 
 export interface EnvInstruction extends Base {
