@@ -166,6 +166,14 @@ export function dispatchStage(
       case "add":
         if (inst.from === undefined) checkIgnoredSources(inst.kind, inst, words, range, ctx);
         break;
+      case "expose":
+        // Dockerfile 1.18: `EXPOSE 80/TCP` and `EXPOSE 127.0.0.1:80:80` (a run-time mapping, not an image's port).
+        for (const port of words.flatMap((w) => w.split(/\s+/)).filter(Boolean)) {
+          if (port.includes(":")) ctx.report.report("ExposeInvalidFormat", range, port);
+          const proto = port.includes("/") ? port.slice(port.lastIndexOf("/") + 1) : "";
+          if (proto !== proto.toLowerCase()) ctx.report.report("ExposeProtoCasing", range, port);
+        }
+        break;
     }
   }
 }

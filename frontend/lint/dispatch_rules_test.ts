@@ -141,3 +141,13 @@ Deno.test("CopyIgnoredFile (experimental): context sources .dockerignore exclude
     'CopyIgnoredFile 3: Attempting to Copy file "." that is excluded by .dockerignore',
   ]);
 });
+
+Deno.test("ExposeProtoCasing and ExposeInvalidFormat (Dockerfile 1.18): upper-case protocols, IPs and host ports", () => {
+  assertEquals(lint("FROM alpine\nEXPOSE 80 443/tcp 53/udp 8000-8010/tcp\n"), []);
+  assertEquals(lint("FROM alpine\nARG P=53/UDP\nEXPOSE 80/TcP $P\nEXPOSE 127.0.0.1:80:80 8080:80/tcp\n"), [
+    "ExposeProtoCasing 3: Defined protocol '80/TcP' in EXPOSE instruction should be lowercase",
+    "ExposeProtoCasing 3: Defined protocol '53/UDP' in EXPOSE instruction should be lowercase",
+    "ExposeInvalidFormat 4: EXPOSE instruction should not define an IP address or host-port mapping, found '127.0.0.1:80:80'",
+    "ExposeInvalidFormat 4: EXPOSE instruction should not define an IP address or host-port mapping, found '8080:80/tcp'",
+  ]);
+});

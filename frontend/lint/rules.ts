@@ -91,6 +91,16 @@ export const RULES = {
     "FROM --platform flag should not use a constant value",
     "from-platform-flag-const-disallowed",
   ),
+  ExposeProtoCasing: rule(
+    "ExposeProtoCasing",
+    "Protocol in EXPOSE instruction should be lowercase",
+    "expose-proto-casing",
+  ),
+  ExposeInvalidFormat: rule(
+    "ExposeInvalidFormat",
+    "IP address and host-port mapping should not be used in EXPOSE instruction. This will become an error in a future release",
+    "expose-invalid-format",
+  ),
   CopyIgnoredFile: rule(
     "CopyIgnoredFile",
     "Attempting to Copy file that is excluded by .dockerignore",
@@ -143,6 +153,9 @@ export const MESSAGES = {
     `Default value for ARG ${baseName} results in empty or invalid base image name`,
   FromPlatformFlagConstDisallowed: (platform: string) =>
     `FROM --platform flag should not use constant value ${goQuote(platform)}`,
+  ExposeProtoCasing: (port: string) => `Defined protocol '${port}' in EXPOSE instruction should be lowercase`,
+  ExposeInvalidFormat: (port: string) =>
+    `EXPOSE instruction should not define an IP address or host-port mapping, found '${port}'`,
   CopyIgnoredFile: (command: "Copy" | "Add", file: string) =>
     `Attempting to ${command} file ${goQuote(file)} that is excluded by .dockerignore`,
   InvalidDefinitionDescription: (instruction: string, name: string) =>
