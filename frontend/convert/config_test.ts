@@ -80,6 +80,13 @@ const TABLE: {
     ],
   },
   {
+    // A run-time mapping exposes its container port, as BuildKit does (and its lint warns: ExposeInvalidFormat).
+    name: "EXPOSE of a host mapping exposes the container port",
+    body: "EXPOSE 8080:80 127.0.0.1:5353:53/udp [::1]:9000-9001:9000-9001",
+    check: ({ target }) => target.image.exposedPorts,
+    want: ["80/tcp", "53/udp", "9000/tcp", "9001/tcp"],
+  },
+  {
     name: "VOLUME in JSON and list form",
     body: 'VOLUME ["/data", "/logs"]\nVOLUME /cache /data',
     check: ({ target }) => [target.image.volumes, createdBy(target)],
@@ -169,7 +176,8 @@ Deno.test("config: scratch starts with Docker's default PATH and no base history
 Deno.test("config: invalid values are errors naming the line", async () => {
   const cases: [string, number, string][] = [
     ["EXPOSE 80-70", 2, "invalid range of ports"],
-    ["EXPOSE 8080:80", 2, "publishing ports"],
+    ["EXPOSE nope:8080:80", 2, "invalid IP address"],
+    ["EXPOSE 8080-8081:80-82", 2, "invalid ranges specified for container and host Ports"],
     ["EXPOSE 80/icmp", 2, "invalid port/protocol"],
     ["STOPSIGNAL ki!l", 2, "invalid signal"],
     ['ENV A="${B:?must be set}"', 2, "must be set"],

@@ -21,20 +21,41 @@ export function shellOf(state: StageState): string[] {
   return state.image.shell && state.image.shell.length > 0 ? state.image.shell : ["/bin/sh", "-c"];
 }
 
-/** Expands `80`, `80/udp`, `8000-8002/tcp` into `port/proto` keys as Docker's nat.ParsePortSpecs does. */
+/**
+ * Expands `80`, `80/udp`, `8000-8002/tcp` into `port/proto` keys as Docker's nat.ParsePortSpecs does. A run-time
+ * mapping (`8080:80`, `127.0.0.1:8080:80/udp`) exposes its container port, as BuildKit does (lint's
+ * ExposeInvalidFormat warns about it); its IP and host port are only checked.
+ */
 function parsePorts(spec: string, fail: (m: string) => never): string[] {
-  if (spec.includes(":")) {
-    fail(`EXPOSE ${spec}: publishing ports (ip:host:container) is done at run time, not in the image`);
+  const parts = spec.split(":");
+  const container = parts[parts.length - 1];
+  const hostPort = parts.length >= 2 ? parts[parts.length - 2] : "";
+  let ip = parts.length >= 3 ? parts.slice(0, -2).join(":") : "";
+  if (ip.startsWith("[") && ip.endsWith("]")) ip = ip.slice(1, -1);
+  if (ip && !/^\d{1,3}(\.\d{1,3}){3}$/.test(ip) && !/^[0-9a-fA-F:.]*:[0-9a-fA-F:.]*$/.test(ip)) {
+    fail(`invalid IP address: ${ip}`);
   }
-  const [range, proto = "tcp", ...rest] = spec.split("/");
-  if (rest.length > 0 || !["tcp", "udp", "sctp"].includes(proto.toLowerCase())) fail(`invalid port/protocol: ${spec}`);
-  const m = /^(\d+)(?:-(\d+))?$/.exec(range);
-  if (!m) fail(`invalid containerPort: ${range}`);
-  const start = parseInt(m![1], 10);
-  const end = m![2] === undefined ? start : parseInt(m![2], 10);
-  if (start < 1 || end > 65535 || end < start) fail(`invalid range of ports: ${range}`);
+  const [range, proto0, ...rest] = container.split("/");
+  const proto = (proto0 || "tcp").toLowerCase();
+  if (!range) fail(`no port specified: ${spec}<empty>`);
+  if (rest.length > 0 || !["tcp", "udp", "sctp"].includes(proto)) fail(`invalid port/protocol: ${spec}`);
+  const portRange = (r: string, what: string): [number, number] => {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(r);
+    if (!m) fail(`invalid ${what}: ${r}`);
+    const start = parseInt(m![1], 10);
+    const end = m![2] === undefined ? start : parseInt(m![2], 10);
+    if (start > 65535 || end > 65535 || end < start) fail(`invalid range of ports: ${r}`);
+    return [start, end];
+  };
+  const [start, end] = portRange(range, "containerPort");
+  if (hostPort) {
+    const [hs, he] = portRange(hostPort, "hostPort");
+    if (he - hs !== end - start && end !== start) {
+      fail(`invalid ranges specified for container and host Ports: ${range} and ${hostPort}`);
+    }
+  }
   const out: string[] = [];
-  for (let p = start; p <= end; p++) out.push(`${p}/${proto.toLowerCase()}`);
+  for (let p = start; p <= end; p++) out.push(`${p}/${proto}`);
   return out;
 }
 

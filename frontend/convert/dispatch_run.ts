@@ -4,10 +4,17 @@ import { parseMount, type RunInstruction } from "../instructions/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
 import { DEFAULT_PATH, expansionEnv, splitEnv, type StageState } from "./state.ts";
 import { commit, shellOf } from "./dispatch.ts";
+import { parseHeredoc } from "../parser/mod.ts";
 import { runCommandString } from "./history.ts";
 
 /** Matches a whole shell-form command that is only a heredoc redirect (`<<EOF`, `<<-"EOF"`). */
-const BARE_HEREDOC = /^<<-?\s*(["']?)([^\s"']+)\1\s*$/;
+function bareHeredoc(cmd: string): boolean {
+  try {
+    return parseHeredoc(cmd) !== undefined;
+  } catch {
+    return false;
+  }
+}
 
 /** The environment a RUN sees: the LLB state's (ENV and set ARGs, latest first-set order), proxy args, a PATH. */
 function execEnv(ctx: DispatchContext, state: StageState): string[] {
@@ -32,7 +39,8 @@ export async function dispatchRun(ctx: DispatchContext, state: StageState, inst:
     args = [...shellOf(state), inst.cmdLine.join(" ")];
   } else {
     const cmd = inst.cmdLine.join(" ");
-    const only = inst.heredocs.length === 1 && BARE_HEREDOC.test(cmd.trim()) ? inst.heredocs[0] : undefined;
+    // The whole command is one heredoc word (`<<EOF`, `<< EOF`, `3<<-"EOF"`): its body is the script.
+    const only = inst.heredocs.length === 1 && bareHeredoc(cmd.trim()) ? inst.heredocs[0] : undefined;
     if (only && only.content.startsWith("#!")) {
       // A script with its own interpreter: run it as a file, the way BuildKit mounts it under /dev/pipes.
       const script = ctx.graph.add({

@@ -9,7 +9,8 @@ import type { Heredoc, Node } from "./ast.ts";
 import { LineError } from "./errors.ts";
 import { ShellExpansionError, ShellLex } from "../shell/mod.ts";
 
-const reHeredoc = /^(\d*)<<(-?)([^<]*)$/;
+// `\s*`: since Dockerfile 1.16 (moby/buildkit#5817) `<< EOF` is a heredoc too; heredocsFromLine joins the two words.
+const reHeredoc = /^(\d*)<<(-?)\s*([^<]*)$/;
 
 /** Instructions whose lines may carry heredocs, and those (ONBUILD) that may wrap one. */
 const heredocInstructions = new Set(["add", "copy", "run"]);
@@ -69,7 +70,10 @@ export function heredocsFromLine(line: string): Heredoc[] {
     throw e;
   }
   const docs: Heredoc[] = [];
-  for (const word of words) {
+  for (let i = 0; i < words.length; i++) {
+    // BuildKit's lexer reads `<<` and the blanks after it as part of the word that follows (`<< EOF` is one
+    // word); `<<-` is not followed that way, so `<<- EOF` stays two words and no heredoc, as in BuildKit.
+    const word = /^\d*<<$/.test(words[i]) && i + 1 < words.length ? words[i] + words[++i] : words[i];
     const doc = parseHeredoc(word);
     if (doc) docs.push(doc);
   }

@@ -10,7 +10,9 @@ const haveCorpus = (() => {
     return false;
   }
 })();
-if (!haveCorpus) console.log(`skipping BuildKit parser conformance: ${corpus.pathname} is absent (set TSBUILD_SHARED_DIR)`);
+if (!haveCorpus) {
+  console.log(`skipping BuildKit parser conformance: ${corpus.pathname} is absent (set TSBUILD_SHARED_DIR)`);
+}
 
 function cases(dir: string): string[] {
   return [...Deno.readDirSync(new URL(dir, corpus))].filter((e) => e.isDirectory).map((e) => e.name).sort();
@@ -127,6 +129,15 @@ Deno.test("heredocs: names, fds, chomping, quoting, several per line, only on RU
     34,
   ]]);
   assertEquals(ast.children[2].value, "invalid");
+});
+
+Deno.test("heredocs: blanks after << (Dockerfile 1.16), not after <<-", () => {
+  const { ast } = parseDockerfile("FROM busybox\nRUN << EOF\necho hi\nEOF\nRUN cat 3<<  'X' > /f\nbody\nX\n");
+  const docs = ast.children.map((c) => c.heredocs.map((h) => [h.name, h.content, h.fileDescriptor, h.expand]));
+  assertEquals(docs, [[], [["EOF", "echo hi\n", 0, true]], [["X", "body\n", 3, false]]]);
+  // `<<- EOF` stays two words in BuildKit's lexer: no heredoc, so its body lines are instructions.
+  const { ast: dashed } = parseDockerfile("FROM busybox\nRUN <<- EOF\nEOF\n");
+  assertEquals(dashed.children.map((c) => c.heredocs.length), [0, 0, 0]);
 });
 
 Deno.test("heredoc without its terminator is an error naming the instruction's line", () => {
