@@ -75,6 +75,15 @@ Deno.test("automatic platform ARGs: global in FROM, redeclared in a stage", asyn
   assertEquals(target.image.env.includes("T="), true);
 });
 
+Deno.test("TARGETSTAGE (Dockerfile 1.11): the stage built, --target or the last one", async () => {
+  const df =
+    "FROM busybox AS build\nARG TARGETSTAGE\nENV S=$TARGETSTAGE\nFROM build AS final\nARG TARGETSTAGE\nENV F=$TARGETSTAGE\n";
+  const last = await convert(df);
+  assertEquals(last.target.image.env.filter((e) => /^[SF]=/.test(e)), ["S=final", "F=final"]);
+  const build = await convert(df, { target: "build" });
+  assertEquals(build.target.image.env.filter((e) => /^[SF]=/.test(e)), ["S=build"]);
+});
+
 Deno.test("proxy args pass to RUN undeclared but never into history; other undeclared args warn", async () => {
   const { graph, target, warnings } = await convert("FROM busybox\nARG USED=1\nRUN true\n", {
     buildArgs: { HTTP_PROXY: "http://proxy:3128", no_proxy: "localhost", UNUSED: "x", USED: "2" },
