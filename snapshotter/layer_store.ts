@@ -11,6 +11,7 @@ import { isMountPoint, type Mount, mountAt, unmount } from "./mount.ts";
 import { probeSnapshotter } from "./probe.ts";
 import { processStream } from "./layer_compression.ts";
 import { join } from "./path.ts";
+import { concatBytes } from "./file_chunks.ts";
 import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
 import { readXattrs } from "./xattr.ts";
 import { cloneTree } from "./clone_tree.ts";
@@ -307,7 +308,7 @@ export class LayerStore {
         cancel: (reason) => reader.cancel(reason),
       });
       const { digest, size: bytes } = ended
-        ? await this.content.writeBytes(concat(head))
+        ? await this.content.writeBytes(concatBytes(head))
         : await this.content.writeStream(rest);
       return { layer: layer(digest, bytes), empty: (await entries) === 0, stored: true };
     }
@@ -357,16 +358,6 @@ export class LayerStore {
 }
 
 /** The uncompressed tar of a blob, by its magic bytes (media types lie: Docker accepts either). */
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
-}
-
 async function decompressed(
   blob: ReadableStream<Uint8Array>,
 ): Promise<ReadableStream<Uint8Array>> {

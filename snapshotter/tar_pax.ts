@@ -9,6 +9,7 @@
 import tar from "tar-stream";
 import { Buffer } from "node:buffer";
 import { TsbuildError } from "../errors.ts";
+import { concatBytes } from "./file_chunks.ts";
 
 /** Key of a header's (or a decoded PAX header's) records as raw bytes, in their order in the tar. */
 export const RAW_PAX: unique symbol = Symbol("tsbuild.rawPax");
@@ -43,14 +44,7 @@ function encodeRecord(key: string, value: Uint8Array): Uint8Array {
 
 /** The body of a PAX header for `records`, in that order. */
 export function encodePaxRecords(records: RawPax): Uint8Array {
-  const parts = records.map(([k, v]) => encodeRecord(k, v));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.byteLength;
-  }
-  return out;
+  return concatBytes(records.map(([k, v]) => encodeRecord(k, v)));
 }
 
 /**
