@@ -32,7 +32,7 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-enabled docker-registry 
   systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
-# Node >= 20 and npm come from the host (Debian 12's nodejs is 18, too old for the Node build).
+# Node >= 20.16 and npm come from the host (Debian 12's nodejs is 18, too old for the Node build).
 if ! command -v npm >/dev/null 2>&1; then
   echo "install.sh: npm is missing; install Node.js >= 20 with npm first" >&2
   exit 1
