@@ -11,6 +11,7 @@ import {
   rawPax,
 } from "./tar_pax.ts";
 import { join } from "./path.ts";
+import { concatBytes } from "./file_chunks.ts";
 
 const enc = new TextEncoder();
 
@@ -26,7 +27,7 @@ async function packBytes(pack: tar.Pack, headers: PaxHeader[], body = "data"): P
   }
   pack.finalize();
   await done;
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 async function extractAll(bytes: Uint8Array, extract = paxExtract()) {
@@ -35,17 +36,7 @@ async function extractAll(bytes: Uint8Array, extract = paxExtract()) {
   for await (const entry of extract) {
     const parts: Uint8Array[] = [];
     for await (const c of entry) parts.push(c as Uint8Array);
-    out.push({ header: entry.header, data: new TextDecoder().decode(concat(parts)) });
-  }
-  return out;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
+    out.push({ header: entry.header, data: new TextDecoder().decode(concatBytes(parts)) });
   }
   return out;
 }

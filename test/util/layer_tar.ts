@@ -3,6 +3,7 @@
  * reads a layer blob back into its entries.
  */
 import tar from "tar-stream";
+import { concatBytes } from "../../snapshotter/file_chunks.ts";
 
 /** One entry to put in a test layer; `data` is the file content. */
 export interface TestEntry {
@@ -49,7 +50,7 @@ export async function tarBytes(entries: TestEntry[]): Promise<Uint8Array> {
   }
   pack.finalize();
   await done;
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** gzip of `data` via CompressionStream, as a registry blob would be. */
@@ -98,19 +99,9 @@ export async function readLayer(
       uid: h.uid,
       gid: h.gid,
       mtime: h.mtime.getTime() / 1000,
-      data: new TextDecoder().decode(concat(parts)),
+      data: new TextDecoder().decode(concatBytes(parts)),
       pax: h.pax as Record<string, string> | null,
     });
-  }
-  return out;
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
   }
   return out;
 }
