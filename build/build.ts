@@ -8,6 +8,7 @@ import type { Descriptor } from "../oci/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
 import { openSession } from "./session.ts";
+import { formatTargets, listTargets } from "../frontend/mod.ts";
 import { planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
 import { checkOutputs, exportImage } from "./outputs.ts";
 import { exportIndex } from "./index_outputs.ts";
@@ -20,12 +21,15 @@ import type { BuildRequest, BuildResult } from "./request.ts";
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
   const s = await openSession(req);
+  if (req.listTargets) return { targetsText: formatTargets(listTargets(s.dockerfile, s.shownPath)) };
   const platforms = buildPlatforms(req);
   const plans = [];
   for (const p of platforms) plans.push(await planPlatform(s, p));
   const first = plans[0];
   if (req.printGraph) {
-    const graphs = plans.length > 1 ? plans.map((p) => ({ platform: formatPlatform(p.platform), graph: p.graph })) : first.graph;
+    const graphs = plans.length > 1
+      ? plans.map((p) => ({ platform: formatPlatform(p.platform), graph: p.graph }))
+      : first.graph;
     return { graphText: req.printGraph === "dot" ? graphToDot(graphs) : graphToJson(graphs) };
   }
   // The checks read the Dockerfile, not a platform's graph: once, with the first platform's base images.

@@ -51,6 +51,8 @@ export interface BuildRequest {
   printGraph?: "json" | "dot";
   /** `--check`: run the build checks and report them instead of building. */
   check?: boolean;
+  /** `--call=targets`: list the Dockerfile's stages instead of building (see frontend/targets.ts). */
+  listTargets?: boolean;
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -86,6 +88,8 @@ export interface BuildResult {
   configDigest?: string;
   /** The platforms of a multi-platform build, in index order. */
   platforms?: string[];
+  /** The stage table when `listTargets` was asked. */
+  targetsText?: string;
   /** JSON or DOT text when `printGraph` was asked. */
   graphText?: string;
   /** `check`: the `--check` report, and whether it found anything (the CLI then exits 1). */

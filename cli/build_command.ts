@@ -81,6 +81,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       metadataFile: flags.metadataFile,
       printGraph: flags.print,
       check: flags.check,
+      listTargets: flags.listTargets,
       explain: flags.explain,
       maxParallelism: flags.maxParallelism,
       insecureRegistries: flags.insecureRegistries,
@@ -98,6 +99,10 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       signal,
     });
     progress.close();
+    if (res.targetsText !== undefined) {
+      Deno.stdout.writeSync(enc.encode(res.targetsText));
+      return 0;
+    }
     if (res.graphText !== undefined) {
       Deno.stdout.writeSync(enc.encode(res.graphText));
       return 0;

@@ -14,9 +14,9 @@ import {
   cacheSpec,
   kv,
   mirrors,
+  outputAttributes,
   parseAddHost,
   parseBytes,
-  outputAttributes,
   parseOutput,
   parseSecret,
   parseUlimit,
@@ -53,6 +53,8 @@ export interface BuildFlags {
   print?: "json" | "dot";
   /** `--check` / `--call=check`: report the build checks, do not build. */
   check: boolean;
+  /** `--call=targets`: list the stages instead of building. */
+  listTargets: boolean;
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -111,6 +113,7 @@ Options:
       --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
       --check                   Run the build checks (Dockerfile lint) and report them without building;
                                 exits 1 when they warn (same as --call=check)
+      --call targets            List the Dockerfile's stages (TARGET, DESCRIPTION) without building
       --secret id=ID[,src=PATH|,env=VAR]   Expose a secret to RUN --mount=type=secret (repeatable)
       --ssh default|ID=PATH[,PATH]         Expose an SSH agent or keys to RUN --mount=type=ssh (repeatable)
       --format oci|docker       Manifest media types (default "oci")
@@ -135,7 +138,6 @@ Options:
       --root dir                Store directory (default $XDG_DATA_HOME/tsbuild)
   -q, --quiet                   Print only the image ID
 `;
-
 
 export function defaultStoreRoot(): string {
   const xdg = Deno.env.get("XDG_DATA_HOME");
@@ -231,9 +233,10 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     else if (v.print === "graph-dot" || v.print === "dot") print = "dot";
     else throw new UsageError(`--print ${v.print}: use graph or graph-dot`);
   }
-  if (v.call !== undefined && v.call !== "build" && v.call !== "check") {
-    throw new UsageError(`--call ${v.call}: use build or check (outline and targets are not supported)`);
+  if (v.call !== undefined && !["build", "check", "targets"].includes(v.call)) {
+    throw new UsageError(`--call ${v.call}: use build, check or targets (outline is not supported)`);
   }
+  const listTargets = v.call === "targets";
   const check = !!v.check || v.call === "check";
   if (check && print) throw new UsageError("--check and --print cannot be used together");
   let compression: BuildFlags["compression"];
@@ -332,6 +335,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     metadataFile: v["metadata-file"],
     print,
     check,
+    listTargets,
     explain: !!v.explain,
     maxParallelism: mp ? Number(mp) : navigator.hardwareConcurrency || 2,
     insecureRegistries: v["insecure-registry"] ?? [],
