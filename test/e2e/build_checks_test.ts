@@ -90,7 +90,13 @@ for (const as of ["root", "user"] as const) {
 
       const usage = await tsbuild("--call=outline", ctx);
       assertEquals(usage.code, 2, usage.stderr);
-      assertStringIncludes(usage.stderr, "--call outline: use build or check");
+      assertStringIncludes(usage.stderr, "--call outline: use build, check or targets");
+
+      // --call=targets lists the stages on stdout (buildx's table), builds nothing and exits 0.
+      const targets = await tsbuild("--call=targets", ctx);
+      assertEquals(targets.code, 0, targets.stderr);
+      assertStringIncludes(targets.stdout, "TARGET");
+      assertStringIncludes(targets.stdout, "(default)");
     } finally {
       await removeAll(store);
       await removeAll(ctx);
