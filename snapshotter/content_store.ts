@@ -90,9 +90,9 @@ export class ContentStore {
   /** Writes a layer kept as its snapshot out as a file (before the snapshot goes); a no-op for a file. */
   async materialize(digest: string): Promise<void> {
     if (await this.isFile(digest)) return;
-    const size = await this.size(digest);
-    if (size === undefined) throw new BlobNotFoundError(digest);
-    await this.writeStream(this.derived.open(digest), { digest, size });
+    const recipe = await this.derived.get(digest);
+    if (!recipe) throw new BlobNotFoundError(digest);
+    await this.writeStream(this.derived.open(digest), { digest, size: recipe.size });
     await this.derived.forget(digest);
   }
 

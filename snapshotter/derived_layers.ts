@@ -20,6 +20,7 @@ import { BlobNotFoundError, SnapshotError } from "./errors.ts";
 import type { MetaFile } from "./meta.ts";
 import { sha256 } from "./node.ts";
 import { join } from "./path.ts";
+import { lowerDirs, snapshotFsDir } from "./snapshotter.ts";
 import { readXattrs } from "./xattr.ts";
 import { TsbuildError } from "../errors.ts";
 import { hostPid } from "../runtime/mod.ts";
@@ -57,20 +58,13 @@ export async function snapshotChanges(
   meta: MetaFile,
   key: string,
 ): Promise<{ changes: Iterable<Change>; xattrs: Map<string, Record<string, Uint8Array>> }> {
-  const fsDir = (k: string) => {
-    const r = meta.snapshots[k];
-    if (!r) throw new SnapshotError(`snapshot ${JSON.stringify(k)} does not exist`);
-    return join(snapshotsDir, String(r.id), "fs");
-  };
-  const fs = fsDir(key);
+  const r = meta.snapshots[key];
+  if (!r) throw new SnapshotError(`snapshot ${JSON.stringify(key)} does not exist`);
+  const fs = snapshotFsDir(snapshotsDir, r.id);
   const xattrs = await readXattrs(fs);
-  const parent = meta.snapshots[key].parent;
-  if (meta.kind === "native") {
-    return { changes: treeChanges(parent === undefined ? undefined : fsDir(parent), fs), xattrs };
-  }
-  const lowers: string[] = [];
-  for (let p = parent; p !== undefined; p = meta.snapshots[p]?.parent) lowers.push(fsDir(p));
-  return { changes: overlayChanges(fs, xattrs, "", lowers), xattrs };
+  const lowers = lowerDirs(snapshotsDir, meta, r.parent);
+  const changes = meta.kind === "native" ? treeChanges(lowers[0], fs) : overlayChanges(fs, xattrs, "", lowers);
+  return { changes, xattrs };
 }
 
 /** The recorded layers of one store. */
@@ -105,6 +99,11 @@ export class DerivedLayers {
 
   /** The recipe of `digest` when its snapshot is still committed. */
   async get(digest: string): Promise<LayerRecipe | undefined> {
+    return (await this.#usable(digest))?.recipe;
+  }
+
+  /** The recipe of `digest` and the snapshot metadata that shows its snapshot still committed. */
+  async #usable(digest: string): Promise<{ recipe: LayerRecipe; meta: MetaFile } | undefined> {
     let recipe: LayerRecipe;
     try {
       recipe = JSON.parse(await Deno.readTextFile(this.#file(digest))) as LayerRecipe;
@@ -112,7 +111,8 @@ export class DerivedLayers {
       return undefined;
     }
     if (recipe.diffID !== digest) return undefined;
-    return (await this.#meta())?.snapshots[recipe.snapshot]?.kind === "committed" ? recipe : undefined;
+    const meta = await this.#meta();
+    return meta?.snapshots[recipe.snapshot]?.kind === "committed" ? { recipe, meta } : undefined;
   }
 
   /** Drops the record of `digest`. */
@@ -133,10 +133,10 @@ export class DerivedLayers {
     return new ReadableStream<Uint8Array>({
       pull: async (controller) => {
         if (!reader) {
-          recipe = await this.get(digest);
-          const meta = recipe && await this.#meta();
-          if (!recipe || !meta) throw new BlobNotFoundError(digest);
-          const { changes, xattrs } = await snapshotChanges(this.#snapshotsDir, meta, recipe.snapshot);
+          const usable = await this.#usable(digest);
+          if (!usable) throw new BlobNotFoundError(digest);
+          recipe = usable.recipe;
+          const { changes, xattrs } = await snapshotChanges(this.#snapshotsDir, usable.meta, recipe.snapshot);
           reader = layerTar(changes, { sourceDateEpoch: recipe.sourceDateEpoch, xattrs }).stream.getReader();
         }
         const { done, value } = await reader.read();

@@ -1,5 +1,5 @@
 import { join } from "./path.ts";
-import { fileChunks } from "./file_chunks.ts";
+import { fileChunks, readSmallFile } from "./file_chunks.ts";
 import type tar from "tar-stream";
 import { Buffer } from "node:buffer";
 import { type PaxHeader, paxPack, RAW_PAX, type RawPax } from "./tar_pax.ts";
@@ -280,7 +280,7 @@ async function* readAhead(
     let body: Promise<Uint8Array> | undefined;
     let size = 0;
     if (change.kind === "add" && info?.isFile && info.size <= SMALL_FILE) {
-      body = readSmall(change.abs!, info.size);
+      body = readSmallFile(change.abs!, info.size);
       body.catch(() => {}); // handled where the entry is reached; never an unhandled rejection meanwhile
       size = info.size;
     }
@@ -294,38 +294,6 @@ async function* readAhead(
   }
   yield* window;
 }
-/**
- * A small file's bytes, read synchronously: open, one read into a buffer of the size lstat gave, close. Deno.readFile
- * goes through the blocking pool with a stat of its own, ~15 µs more per file than these three calls: 0.2 s of a
- * 20,000-file layer, its largest cost after the walk. A failure comes back as a rejected promise, so it surfaces
- * when the entry is reached, as before.
- */
-function readSmall(path: string, size: number): Promise<Uint8Array> {
-  let file: Deno.FsFile | undefined;
-  try {
-    file = Deno.openSync(path);
-    const buf = new Uint8Array(size);
-    let off = 0;
-    while (off < size) {
-      const n = file.readSync(buf.subarray(off));
-      if (n === null || n === 0) break;
-      off += n;
-    }
-    // A file that grew since its lstat: the rest too, so the tar's size check reports it rather than truncating.
-    const more = off === size ? file.readSync(new Uint8Array(1)) : null;
-    if (more) {
-      file.close();
-      file = undefined;
-      return Deno.readFile(path);
-    }
-    return Promise.resolve(off === size ? buf : buf.subarray(0, off));
-  } catch (e) {
-    return Promise.reject(e);
-  } finally {
-    file?.close();
-  }
-}
-
 /**
  * Bytes queued in the pack but not yet read by the consumer before `add` waits. With files read ahead the queue
  * now fills whenever gzip lags, and each queued MB costs several in tar-stream's buffers: at 8 MB a 20k-file COPY

@@ -1,7 +1,7 @@
 /**
  * Reading a file as 1 MiB chunks, for the paths that move whole files (layer tars, blob streams): a file stream's
  * 64 KiB chunks each cost a trip through tar-stream, the hash, gzip or an HTTP body, which was a third of a 512 MB
- * layer's tar time. Also joins chunks back into one array (small tars, PAX records).
+ * layer's tar time. Also small files read whole in one synchronous call, and chunks joined back into one array.
  * @module
  */
 
@@ -61,4 +61,31 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
     off += c.byteLength;
   }
   return out;
+}
+
+/**
+ * A small file's bytes, read synchronously: open, one read into a buffer of the size lstat gave, close. Deno.readFile
+ * goes through the blocking pool with a stat of its own: measured ~70 ms more for a 20,000-file layer. A failure comes
+ * back as a rejected promise, so it surfaces when the entry is reached, as before.
+ */
+export function readSmallFile(path: string, size: number): Promise<Uint8Array> {
+  let file: Deno.FsFile | undefined;
+  try {
+    file = Deno.openSync(path);
+    const buf = new Uint8Array(size);
+    let off = 0;
+    while (off < size) {
+      const n = file.readSync(buf.subarray(off));
+      if (n === null || n === 0) break;
+      off += n;
+    }
+    // A file that grew since its lstat: the rest too, so the tar's size check reports it rather than truncating.
+    const more = off === size ? file.readSync(new Uint8Array(1)) : null;
+    if (more) return Deno.readFile(path);
+    return Promise.resolve(off === size ? buf : buf.subarray(0, off));
+  } catch (e) {
+    return Promise.reject(e);
+  } finally {
+    file?.close();
+  }
 }

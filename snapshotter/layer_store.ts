@@ -295,21 +295,24 @@ export class LayerStore {
       size: bytes,
       diffID: digest,
     });
-    if (ended || entriesSoFar() * SMALL_ENTRIES > size) {
-      const rest = new ReadableStream<Uint8Array>({
+    if (ended) {
+      const { digest, size: bytes } = await this.content.writeBytes(concatBytes(head));
+      return { layer: layer(digest, bytes), empty: (await entries) === 0, stored: true };
+    }
+    if (entriesSoFar() * SMALL_ENTRIES > size) {
+      // The head read so far, then the rest of the tar, into the store (which hashes it).
+      const whole = new ReadableStream<Uint8Array>({
         start(c) {
           for (const h of head) c.enqueue(h);
         },
         async pull(c) {
-          const r = ended ? { done: true as const, value: undefined } : await reader.read();
+          const r = await reader.read();
           if (r.done) c.close();
           else c.enqueue(r.value);
         },
         cancel: (reason) => reader.cancel(reason),
       });
-      const { digest, size: bytes } = ended
-        ? await this.content.writeBytes(concatBytes(head))
-        : await this.content.writeStream(rest);
+      const { digest, size: bytes } = await this.content.writeStream(whole);
       return { layer: layer(digest, bytes), empty: (await entries) === 0, stored: true };
     }
     const hash = sha256();

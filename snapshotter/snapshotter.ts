@@ -4,6 +4,22 @@ import { type MetaFile, MetaStore, type SnapshotRecord, type SnapshotterKind } f
 import { inUserNamespace, type Mount, run } from "./mount.ts";
 import { hostPid } from "../runtime/mod.ts";
 
+/** The tree directory of snapshot `id` under `snapshotsDir` (`<id>/fs`). */
+export function snapshotFsDir(snapshotsDir: string, id: number): string {
+  return join(snapshotsDir, String(id), "fs");
+}
+
+/** `fs` dirs of `parent` and its ancestors, nearest first (overlay's lowerdir order); native needs only the first. */
+export function lowerDirs(snapshotsDir: string, m: MetaFile, parent: string | undefined): string[] {
+  const dirs: string[] = [];
+  for (let p = parent; p !== undefined; p = m.snapshots[p]?.parent) {
+    const r = m.snapshots[p];
+    if (!r) throw new SnapshotError(`snapshot metadata is broken: parent ${JSON.stringify(p)} is missing`);
+    dirs.push(snapshotFsDir(snapshotsDir, r.id));
+  }
+  return dirs;
+}
+
 /** containerd's snapshotter shape, keyed by strings. */
 export interface Snapshotter {
   prepare(key: string, parent?: string): Promise<Mount[]>;
@@ -32,7 +48,7 @@ export class DirSnapshotter implements Snapshotter {
 
   /** The tree directory of a snapshot id. */
   fsDir(id: number): string {
-    return join(this.snapshotsDir, String(id), "fs");
+    return snapshotFsDir(this.snapshotsDir, id);
   }
 
   /** The record of `key`, or a SnapshotError naming it. */
@@ -112,13 +128,7 @@ export class DirSnapshotter implements Snapshotter {
 
   /** `fs` dirs of `parent` and its ancestors, nearest first (overlay's lowerdir order); native needs only the first. */
   #lowerDirs(m: MetaFile, parent: string | undefined): string[] {
-    const dirs: string[] = [];
-    for (let p = parent; p !== undefined; p = m.snapshots[p]?.parent) {
-      const r = m.snapshots[p];
-      if (!r) throw new SnapshotError(`snapshot metadata is broken: parent ${JSON.stringify(p)} is missing`);
-      dirs.push(this.fsDir(r.id));
-    }
-    return dirs;
+    return lowerDirs(this.snapshotsDir, m, parent);
   }
 
   async commit(name: string, key: string): Promise<void> {

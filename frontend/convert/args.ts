@@ -15,8 +15,11 @@ export const PROXY_ARGS: ReadonlySet<string> = new Set([
   "all_proxy",
 ]);
 
-/** TARGETPLATFORM, TARGETOS, ... BUILDVARIANT: predefined in the global scope. */
-export function platformArgs(target: Platform, build: Platform): Record<string, string> {
+/**
+ * TARGETPLATFORM, TARGETOS, ... BUILDVARIANT and TARGETSTAGE (Dockerfile 1.11: the stage built, "" if unnamed):
+ * predefined in the global scope.
+ */
+export function platformArgs(target: Platform, build: Platform, targetStage = ""): Record<string, string> {
   return {
     TARGETPLATFORM: formatPlatform(target),
     TARGETOS: target.os,
@@ -26,6 +29,7 @@ export function platformArgs(target: Platform, build: Platform): Record<string, 
     BUILDOS: build.os,
     BUILDARCH: build.architecture,
     BUILDVARIANT: build.variant ?? "",
+    TARGETSTAGE: targetStage,
   };
 }
 

@@ -74,11 +74,10 @@ class Converter implements DispatchContext {
   }
 
   async run(): Promise<Graph> {
-    for (const [k, v] of Object.entries(platformArgs(this.#opts.platform, this.#opts.buildPlatform))) {
+    const targetStage = this.#opts.target?.toLowerCase() || this.#spec.stages.at(-1)?.name || "";
+    for (const [k, v] of Object.entries(platformArgs(this.#opts.platform, this.#opts.buildPlatform, targetStage))) {
       this.#meta.set(k, v);
     }
-    // Dockerfile 1.11: the name of the stage being built (the last one's when no --target), "" if unnamed.
-    this.#meta.set("TARGETSTAGE", this.#opts.target?.toLowerCase() || this.#spec.stages.at(-1)?.name || "");
     for (const inst of this.#spec.metaArgs) {
       for (const decl of inst.args) {
         const dflt = decl.value === undefined

@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { formatPlatform, hostPlatform, parsePlatform, type Platform } from "../../oci/mod.ts";
+import { hostPlatform, parsePlatform, type Platform } from "../../oci/mod.ts";
+import { platformArgs } from "../convert/args.ts";
 import { parseReference } from "../../registry/mod.ts";
 import type { ShellLex } from "../shell/mod.ts";
 import type { ArgInstruction, FromInstruction } from "../instructions/mod.ts";
@@ -23,14 +24,9 @@ export function defaultArgs(
   buildArgs: Record<string, string>,
 ): Env {
   const env: Env = new Map();
-  const add = (k: string, v: string) => env.set(k, Object.hasOwn(buildArgs, k) ? buildArgs[k] : v);
-  for (const [prefix, p] of [["BUILD", build], ["TARGET", target]] as const) {
-    add(`${prefix}PLATFORM`, formatPlatform(p));
-    add(`${prefix}OS`, p.os);
-    add(`${prefix}ARCH`, p.architecture);
-    add(`${prefix}VARIANT`, p.variant ?? "");
+  for (const [k, v] of Object.entries(platformArgs(target, build, targetStage))) {
+    env.set(k, Object.hasOwn(buildArgs, k) ? buildArgs[k] : v);
   }
-  add("TARGETSTAGE", targetStage);
   return env;
 }
 
