@@ -8,8 +8,8 @@ import type { Descriptor } from "../oci/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
 import { openSession } from "./session.ts";
-import { formatTargets, listTargets } from "../frontend/mod.ts";
-import { planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
+import { formatOutline, formatTargets, listTargets, targetsJson } from "../frontend/mod.ts";
+import { outlineTarget, planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
 import { checkOutputs, exportImage } from "./outputs.ts";
 import { exportIndex } from "./index_outputs.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
@@ -21,8 +21,15 @@ import type { BuildRequest, BuildResult } from "./request.ts";
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
   const s = await openSession(req);
-  if (req.listTargets) return { targetsText: formatTargets(listTargets(s.dockerfile, s.shownPath)) };
+  if (req.listTargets) {
+    const targets = listTargets(s.dockerfile, s.shownPath);
+    return { callText: req.callFormat === "json" ? targetsJson(targets, s.dockerfile) : formatTargets(targets) };
+  }
   const platforms = buildPlatforms(req);
+  if (req.outline) {
+    const outline = await outlineTarget(s, platforms[0]);
+    return { callText: req.callFormat === "json" ? JSON.stringify(outline, null, 2) + "\n" : formatOutline(outline) };
+  }
   const plans = [];
   for (const p of platforms) plans.push(await planPlatform(s, p));
   const first = plans[0];

@@ -53,6 +53,10 @@ export interface BuildRequest {
   check?: boolean;
   /** `--call=targets`: list the Dockerfile's stages instead of building (see frontend/targets.ts). */
   listTargets?: boolean;
+  /** `--call=outline`: tell the target's build args, secrets and SSH instead of building. */
+  outline?: boolean;
+  /** `--call=...,format=json`: the answer as BuildKit's JSON instead of buildx's text. */
+  callFormat?: "json";
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -88,8 +92,8 @@ export interface BuildResult {
   configDigest?: string;
   /** The platforms of a multi-platform build, in index order. */
   platforms?: string[];
-  /** The stage table when `listTargets` was asked. */
-  targetsText?: string;
+  /** The answer to `listTargets` or `outline` (text or JSON). */
+  callText?: string;
   /** JSON or DOT text when `printGraph` was asked. */
   graphText?: string;
   /** `check`: the `--check` report, and whether it found anything (the CLI then exits 1). */

@@ -6,7 +6,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { convertDockerfile } from "../frontend/mod.ts";
+import { convertDockerfile, type ConvertOptions, type Outline, outlineDockerfile } from "../frontend/mod.ts";
 import { formatPlatform, hostPlatform, type ImageConfig, type Platform } from "../oci/mod.ts";
 import type { Graph, Stage, VertexId } from "../graph/mod.ts";
 import {
@@ -58,7 +58,17 @@ export interface SolveShared {
 /** Converts the Dockerfile for one target platform (base images resolved for it). */
 export async function planPlatform(s: BuildSession, platform: Platform): Promise<PlatformPlan> {
   const baseEnvs = new Map<string, string[]>();
-  const graph = await convertDockerfile({
+  const graph = await convertDockerfile(convertOptions(s, platform, baseEnvs));
+  return { platform, graph, baseEnvs };
+}
+
+/** `--call=outline`: what the target takes (build args, secrets, SSH), for the first platform. */
+export async function outlineTarget(s: BuildSession, platform: Platform): Promise<Outline> {
+  return await outlineDockerfile(convertOptions(s, platform, new Map()));
+}
+
+function convertOptions(s: BuildSession, platform: Platform, baseEnvs: Map<string, string[]>): ConvertOptions {
+  return {
     dockerfile: s.dockerfile,
     dockerfilePath: s.shownPath,
     buildArgs: s.req.buildArgs,
@@ -75,8 +85,7 @@ export async function planPlatform(s: BuildSession, platform: Platform): Promise
       return { ref: pinned.ref, digest: pinned.manifestDigest, config: pinned.config };
     },
     warn: s.warn,
-  });
-  return { platform, graph, baseEnvs };
+  };
 }
 
 /** Solves a platform's target stage and makes its image config. */

@@ -82,6 +82,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       printGraph: flags.print,
       check: flags.check,
       listTargets: flags.listTargets,
+      outline: flags.outline,
+      callFormat: flags.callFormat,
       explain: flags.explain,
       maxParallelism: flags.maxParallelism,
       insecureRegistries: flags.insecureRegistries,
@@ -99,8 +101,8 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       signal,
     });
     progress.close();
-    if (res.targetsText !== undefined) {
-      Deno.stdout.writeSync(enc.encode(res.targetsText));
+    if (res.callText !== undefined) {
+      Deno.stdout.writeSync(enc.encode(res.callText));
       return 0;
     }
     if (res.graphText !== undefined) {

@@ -55,6 +55,10 @@ export interface BuildFlags {
   check: boolean;
   /** `--call=targets`: list the stages instead of building. */
   listTargets: boolean;
+  /** `--call=outline`: tell the target's build args, secrets and SSH instead of building. */
+  outline: boolean;
+  /** `--call=NAME,format=json`. */
+  callFormat?: "json";
   explain: boolean;
   maxParallelism: number;
   insecureRegistries: string[];
@@ -113,7 +117,8 @@ Options:
       --print graph|graph-dot   Print the build graph (JSON or Graphviz DOT) and stop
       --check                   Run the build checks (Dockerfile lint) and report them without building;
                                 exits 1 when they warn (same as --call=check)
-      --call targets            List the Dockerfile's stages (TARGET, DESCRIPTION) without building
+      --call targets|outline    Without building: list the Dockerfile's stages (TARGET, DESCRIPTION), or what the
+                                target takes (build args with values, secrets, SSH); ",format=json" for JSON
       --secret id=ID[,src=PATH|,env=VAR]   Expose a secret to RUN --mount=type=secret (repeatable)
       --ssh default|ID=PATH[,PATH]         Expose an SSH agent or keys to RUN --mount=type=ssh (repeatable)
       --format oci|docker       Manifest media types (default "oci")
@@ -233,11 +238,10 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     else if (v.print === "graph-dot" || v.print === "dot") print = "dot";
     else throw new UsageError(`--print ${v.print}: use graph or graph-dot`);
   }
-  if (v.call !== undefined && !["build", "check", "targets"].includes(v.call)) {
-    throw new UsageError(`--call ${v.call}: use build, check or targets (outline is not supported)`);
-  }
-  const listTargets = v.call === "targets";
-  const check = !!v.check || v.call === "check";
+  const call = parseCall(v.call);
+  const listTargets = call.name === "targets";
+  const outline = call.name === "outline";
+  const check = !!v.check || call.name === "check";
   if (check && print) throw new UsageError("--check and --print cannot be used together");
   let compression: BuildFlags["compression"];
   v.compression ??= attrs.compression;
@@ -336,6 +340,8 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     print,
     check,
     listTargets,
+    outline,
+    callFormat: call.format,
     explain: !!v.explain,
     maxParallelism: mp ? Number(mp) : navigator.hardwareConcurrency || 2,
     insecureRegistries: v["insecure-registry"] ?? [],
@@ -357,4 +363,33 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
       return a;
     }),
   };
+}
+
+/** buildx's `--call` value: a name (build, check, targets, outline) and `format=json|text` fields, CSV-separated. */
+function parseCall(value: string | undefined): { name: string; format?: "json" } {
+  if (value === undefined || value === "") return { name: "build" };
+  let name = "";
+  let format: "json" | undefined;
+  for (const field of value.split(",")) {
+    const eq = field.indexOf("=");
+    if (eq < 0) {
+      if (name !== "") throw new UsageError(`--call ${value}: one name only (build, check, targets or outline)`);
+      name = field.trim();
+      continue;
+    }
+    const [k, v] = [field.slice(0, eq).trim(), field.slice(eq + 1).trim()];
+    if (k !== "format") {
+      throw new UsageError(`--call ${value}: unknown field ${JSON.stringify(field)} (use format=json)`);
+    }
+    if (v !== "json" && v !== "text") throw new UsageError(`--call ${value}: format ${v}: use json or text`);
+    format = v === "json" ? "json" : undefined;
+  }
+  name ||= "build";
+  if (!["build", "check", "targets", "outline"].includes(name)) {
+    throw new UsageError(`--call ${value}: use build, check, targets or outline`);
+  }
+  if (format && (name === "build" || name === "check")) {
+    throw new UsageError(`--call ${value}: format=json is supported for targets and outline`);
+  }
+  return { name, ...(format ? { format } : {}) };
 }

@@ -50,3 +50,15 @@ Deno.test("-o type=cacheonly builds without exporting; an unknown output type li
   assertEquals(parseBuildFlags(["-o", "type=cacheonly", "."]).outputs, [{ type: "cacheonly" }]);
   assertThrows(() => parseBuildFlags(["-o", "type=nope", "."]), UsageError, "tar, cacheonly)");
 });
+
+Deno.test("--call as buildx reads it: a name and format=json|text fields", () => {
+  const pick = (f: ReturnType<typeof parseBuildFlags>) => [f.check, f.listTargets, f.outline, f.callFormat];
+  assertEquals(pick(parseBuildFlags(["."])), [false, false, false, undefined]);
+  assertEquals(pick(parseBuildFlags(["--call=check", "."])), [true, false, false, undefined]);
+  assertEquals(pick(parseBuildFlags(["--call", "targets,format=json", "."])), [false, true, false, "json"]);
+  assertEquals(pick(parseBuildFlags(["--call=format=text,outline", "."])), [false, false, true, undefined]);
+  assertThrows(() => parseBuildFlags(["--call=outline,targets", "."]), UsageError, "one name only");
+  assertThrows(() => parseBuildFlags(["--call=outline,format=yaml", "."]), UsageError, "use json or text");
+  assertThrows(() => parseBuildFlags(["--call=outline,ignore=1", "."]), UsageError, "unknown field");
+  assertThrows(() => parseBuildFlags(["--call=check,format=json", "."]), UsageError, "targets and outline");
+});

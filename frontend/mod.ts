@@ -23,4 +23,4 @@ export * from "./parser/mod.ts";
 export * from "./shell/mod.ts";
 export * from "./instructions/mod.ts";
 export * from "./convert/mod.ts";
-export { type BuildTarget, formatTargets, listTargets } from "./targets.ts";
+export { type BuildTarget, formatTargets, listTargets, targetsJson } from "./targets.ts";

@@ -13,6 +13,7 @@
  */
 import { parseDockerfile } from "./parser/mod.ts";
 import { parseDockerfileSpec } from "./instructions/mod.ts";
+import { describedAs, prevComments, sourceLines } from "./prev_comments.ts";
 
 /** One buildable stage. */
 export interface BuildTarget {
@@ -29,23 +30,15 @@ export interface BuildTarget {
 /** The stages of `source`; a Dockerfile that does not parse throws its DockerfileError. */
 export function listTargets(source: string, file: string): BuildTarget[] {
   const spec = parseDockerfileSpec(parseDockerfile(source, { file }), file);
-  const lines = source.replace(/^\uFEFF/, "").split("\n").map((l) => l.replace(/\r$/, ""));
+  const lines = sourceLines(source);
   let previousEnd = Math.max(0, ...spec.metaArgs.map((a) => a.location.endLine));
   const out: BuildTarget[] = [];
   for (const s of spec.stages) {
     const start = s.from.location.startLine;
-    // The comment lines since the previous instruction, as BuildKit's parser keeps them (PrevComment).
-    const comments: string[] = [];
-    for (let n = start - 1; n > previousEnd && n >= 1; n--) {
-      const text = lines[n - 1].trim();
-      if (text.startsWith("#")) comments.unshift(text.slice(1).trim());
-      else if (text !== "") break;
-    }
     const name = s.name ?? ""; // lowercased, as BuildKit keeps stage names
-    const described = name ? comments.find((c) => c.startsWith(`${name} `)) : undefined;
     out.push({
       name,
-      description: described ? described.slice(name.length + 1) : "",
+      description: describedAs(prevComments(lines, start, previousEnd), name),
       default: s.index === spec.stages.length - 1,
       base: s.from.image,
       ...(s.from.platform ? { platform: s.from.platform } : {}),
@@ -67,4 +60,22 @@ export function formatTargets(targets: BuildTarget[]): string {
   ];
   const width = Math.max(...rows.map((r) => r[0].length)) + 1;
   return rows.map(([a, b]) => a.padEnd(width) + b).join("\n") + "\n";
+}
+
+/** BuildKit's `frontend.targets` result as JSON (buildx prints it with `--call=targets,format=json`). */
+export function targetsJson(targets: BuildTarget[], source: string): string {
+  let bin = "";
+  for (const b of new TextEncoder().encode(source)) bin += String.fromCharCode(b);
+  const list = {
+    targets: targets.map((t) => ({
+      ...(t.name ? { name: t.name } : {}),
+      ...(t.default ? { default: true } : {}),
+      ...(t.description ? { description: t.description } : {}),
+      ...(t.base ? { base: t.base } : {}),
+      ...(t.platform ? { platform: t.platform } : {}),
+      location: { ranges: [{ start: { line: t.line }, end: { line: t.line } }] },
+    })),
+    sources: [btoa(bin)],
+  };
+  return JSON.stringify(list, null, 2) + "\n";
 }

@@ -3,6 +3,7 @@ import type { VertexId } from "../../graph/mod.ts";
 import { ShellExpansionError, type ShellLex } from "../shell/mod.ts";
 import { type ArgDecl, DockerfileError } from "../instructions/mod.ts";
 import type { StageState, VertexList } from "./state.ts";
+import type { OutlineCapture } from "./outline.ts";
 
 export interface DispatchContext {
   file: string;
@@ -17,6 +18,10 @@ export interface DispatchContext {
   resolveFrom(name: string, state: StageState, line: number, what?: "copy" | "mount"): Promise<VertexId>;
   /** The value a stage-level ARG takes: --build-arg, else its default, else the global ARG's value. */
   argValue(decl: ArgDecl, defaultValue: string | undefined): string | undefined;
+  /** Whether a stage ARG without a default takes the global ARG's value (no --build-arg gives it one). */
+  inheritsGlobalArg(key: string): boolean;
+  /** Set for `--call=outline`: told about every ARG and secret or SSH mount as the stages are converted. */
+  readonly outline?: OutlineCapture;
   /** `KEY=value` of proxy build args, given to RUN without being declared and never recorded in history. */
   proxyEnv(): string[];
   warn(message: string, line?: number): void;

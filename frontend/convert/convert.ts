@@ -17,7 +17,8 @@ import {
 import { type DispatchContext, expandWord } from "./context.ts";
 import { dispatch } from "./dispatch.ts";
 import { cloneStageImage, stageImageFrom, type StageState, VertexList } from "./state.ts";
-import { isImageReference, platformArgs, PROXY_ARGS } from "./args.ts";
+import { isImageReference, platformArgs, PROXY_ARGS, undefinedVariables, unusedBuildArgs } from "./args.ts";
+import { type Outline, OutlineCapture } from "./outline.ts";
 
 /** A base image as the caller's registry lookup found it. */
 export interface ResolvedImage {
@@ -51,6 +52,16 @@ export async function convertDockerfile(opts: ConvertOptions): Promise<Graph> {
   return await new Converter(opts, spec).run();
 }
 
+/** `--call=outline`: converts as a build would (base images resolved), then tells what the target takes. */
+export async function outlineDockerfile(opts: ConvertOptions): Promise<Outline> {
+  const parsed = parseDockerfile(opts.dockerfile, { file: opts.dockerfilePath });
+  const spec = parseDockerfileSpec(parsed, opts.dockerfilePath);
+  const capture = new OutlineCapture(opts.dockerfile, spec);
+  const converter = new Converter(opts, spec, capture);
+  const graph = await converter.run();
+  return capture.outline(graph.stages[graph.target].index, converter.deps);
+}
+
 class Converter implements DispatchContext {
   readonly file: string;
   readonly lex: ShellLex;
@@ -65,10 +76,12 @@ class Converter implements DispatchContext {
   #states = new Map<number, Promise<StageState>>();
   /** Stage → stages it uses (FROM, --from, mount from=), to refuse cycles before awaiting one. */
   #deps = new Map<number, Set<number>>();
+  readonly outline?: OutlineCapture;
 
-  constructor(opts: ConvertOptions, spec: DockerfileSpec) {
+  constructor(opts: ConvertOptions, spec: DockerfileSpec, outline?: OutlineCapture) {
     this.#opts = opts;
     this.#spec = spec;
+    this.outline = outline;
     this.file = opts.dockerfilePath;
     this.lex = new ShellLex(spec.escapeToken);
   }
@@ -83,7 +96,14 @@ class Converter implements DispatchContext {
         const dflt = decl.value === undefined
           ? this.#meta.get(decl.key)
           : expandWord(this, decl.value, this.#metaEnv(), inst.location.startLine);
-        this.#meta.set(decl.key, this.#buildArg(decl.key) ?? dflt);
+        const given = this.#buildArg(decl.key);
+        this.#meta.set(decl.key, given ?? dflt);
+        if (this.outline) {
+          const deps = given === undefined && decl.value !== undefined
+            ? this.lex.processWordWithMatches(decl.value, this.#metaEnv()).matched
+            : [];
+          this.outline.globalArg(decl, inst.location, given ?? dflt, deps);
+        }
       }
     }
     const target = this.#targetIndex();
@@ -100,18 +120,9 @@ class Converter implements DispatchContext {
     const targetPos = stages.findIndex((s) => s.index === target);
     const finalImage = stages[targetPos].image = cloneStageImage(stages[targetPos].image);
     Object.assign(finalImage.labels, this.#opts.labels);
-    this.#warnUnusedBuildArgs();
-    return { vertices: this.graph.vertices, stages, target: targetPos };
-  }
-
-  #warnUnusedBuildArgs(): void {
-    const declared = new Set<string>();
-    for (const a of this.#spec.metaArgs) for (const d of a.args) declared.add(d.key);
-    for (const s of this.#spec.stages) {
-      for (const c of s.commands) if (c.kind === "arg") { for (const d of c.args) declared.add(d.key); }
-    }
-    const unused = Object.keys(this.#opts.buildArgs).filter((k) => !declared.has(k) && !PROXY_ARGS.has(k)).sort();
+    const unused = unusedBuildArgs(this.#spec, this.#opts.buildArgs);
     if (unused.length > 0) this.warn(`one or more build-args [${unused.join(" ")}] were not consumed`);
+    return { vertices: this.graph.vertices, stages, target: targetPos };
   }
 
   #targetIndex(): number {
@@ -129,6 +140,10 @@ class Converter implements DispatchContext {
       );
     }
     return i;
+  }
+
+  get deps(): ReadonlyMap<number, ReadonlySet<number>> {
+    return this.#deps;
   }
 
   #buildArg(key: string): string | undefined {
@@ -222,6 +237,8 @@ class Converter implements DispatchContext {
         fail(`FROM --platform: ${(e as Error).message}`);
       }
     }
+    const fromWords = from.platform === undefined ? [from.image] : [from.image, from.platform];
+    this.outline?.stage(i, fromWords.flatMap((w) => [...this.lex.processWordWithMatches(w, metaEnv).matched]));
     const base = this.#stageIndexByName(name);
     let state: StageState;
     if (base !== undefined && base < i) {
@@ -372,6 +389,10 @@ class Converter implements DispatchContext {
     return this.#meta.get(decl.key);
   }
 
+  inheritsGlobalArg(key: string): boolean {
+    return !Object.hasOwn(this.#opts.buildArgs, key) && this.#meta.has(key);
+  }
+
   proxyEnv(): string[] {
     const out: string[] = [];
     for (const k of PROXY_ARGS) {
@@ -384,23 +405,4 @@ class Converter implements DispatchContext {
   warn(message: string, line?: number): void {
     this.#opts.warn?.(message, line);
   }
-}
-
-/**
- * Why a FROM came out blank or broken: the variables it names that no ARG before the first FROM (or --build-arg)
- * defines, with the nearest defined name when one is close.
- */
-function undefinedVariables(lex: ShellLex, word: string, env: Record<string, string>): string {
-  let unmatched: string[];
-  try {
-    unmatched = [...lex.processWordWithMatches(word, env).unmatched];
-  } catch {
-    return "";
-  }
-  if (unmatched.length === 0) return "";
-  const notes = unmatched.map((v) => {
-    const near = suggest(v, Object.keys(env));
-    return `${v} is not defined${near ? ` (did you mean ${near}?)` : ""}`;
-  });
-  return `: ${notes.join("; ")}; declare it with ARG before the first FROM or pass --build-arg ${unmatched[0]}=...`;
 }

@@ -101,6 +101,8 @@ export async function dispatch(ctx: DispatchContext, state: StageState, inst: In
         // Each default sees the ARGs declared before it in the same instruction.
         const dflt = decl.value === undefined ? undefined : expandWord(ctx, decl.value, expansionEnv(state), line);
         const value = ctx.argValue(decl, dflt);
+        const inherited = dflt === undefined && ctx.inheritsGlobalArg(decl.key);
+        ctx.outline?.stageArg(state.spec.index, decl, inst.location, value, inherited);
         // A redeclared ARG is listed again (BuildKit appends to the stage's build args, and RUN's history line
         // shows every entry); a redeclaration without a value keeps the value it had.
         state.args.push(value === undefined ? { key: decl.key } : { key: decl.key, value });

@@ -74,6 +74,9 @@ export async function dispatchRun(ctx: DispatchContext, state: StageState, inst:
       const { from: name, ...rest } = spec;
       mounts.push(name !== undefined ? { ...rest, from: await ctx.resolveFrom(name, state, line, "mount") } : rest);
     } else {
+      if (spec.type === "secret" || spec.type === "ssh") {
+        ctx.outline?.mount(state.spec.index, spec.type, spec.id, spec.required, inst.location);
+      }
       mounts.push(spec);
     }
   }

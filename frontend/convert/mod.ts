@@ -15,6 +15,7 @@
  * ```
  * @module
  */
-export { convertDockerfile, type ConvertOptions, type ResolvedImage } from "./convert.ts";
+export { convertDockerfile, type ConvertOptions, outlineDockerfile, type ResolvedImage } from "./convert.ts";
+export { formatOutline, type Outline, type OutlineArg, type OutlineNeed } from "./outline.ts";
 export { isImageReference, platformArgs, PROXY_ARGS } from "./args.ts";
 export { HISTORY_COMMENT, runCommandString } from "./history.ts";

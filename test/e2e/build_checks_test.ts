@@ -2,6 +2,7 @@
  * BuildKit's build checks as a user meets them, as root and as an unprivileged user: warnings in the progress and
  * summarised after a build that still succeeds, UndefinedVar knowing the base image's environment from the
  * registry, `--check` / `--call=check` reporting on stdout without building (every stage, exit 1 on warnings),
+ * `--call=targets` and `--call=outline` answering without building,
  * `check=error=true` failing before any step runs, BUILDKIT_DOCKERFILE_CHECK and a broken `# check=` directive.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
@@ -34,6 +35,8 @@ for (const as of ["root", "user"] as const) {
       "clean.Dockerfile": `FROM ${base} AS b\nENV P=$PATH\nCMD ["true"]\n`,
       "strict.Dockerfile": `# check=error=true\nFROM ${base}\nENV X=$NOPE\nRUN echo should-not-run\n`,
       "broken.Dockerfile": `# check=skip=FromAsCasing;bogus=1\nFROM ${base}\n`,
+      "outline.Dockerfile": `ARG BASE=${base}\n# app serves it\nFROM \${BASE} AS app\n# V the version\nARG V=1\n` +
+        `RUN --mount=type=secret,id=token,required=true cat /run/secrets/token\n`,
     });
     const store = await makeStore(owner);
     const tsbuild = (...args: string[]) =>
@@ -88,9 +91,26 @@ for (const as of ["root", "user"] as const) {
       assertEquals(broken.code, 1, broken.stderr);
       assertStringIncludes(broken.stderr, "failed to parse check options from # check= directive");
 
-      const usage = await tsbuild("--call=outline", ctx);
+      const usage = await tsbuild("--call=outlines", ctx);
       assertEquals(usage.code, 2, usage.stderr);
-      assertStringIncludes(usage.stderr, "--call outline: use build, check or targets");
+      assertStringIncludes(usage.stderr, "--call outlines: use build, check, targets or outline");
+
+      // --call=outline: the target's build args (values from the registry-resolved conversion and --build-arg),
+      // secrets and SSH, as buildx prints them; nothing is built.
+      const outline = await tsbuild("--call=outline", "-f", `${ctx}/outline.Dockerfile`, "--build-arg", "V=2", ctx);
+      assertEquals(outline.code, 0, outline.stderr);
+      assertEquals(
+        outline.stdout,
+        "TARGET:      app\nDESCRIPTION: serves it\n\n" +
+          `BUILD ARG   VALUE${" ".repeat(base.length - 2)}DESCRIPTION\n` +
+          `BASE        ${base}   \n` +
+          `V           2${" ".repeat(base.length - 1 + 3)}the version\n\n` +
+          "SECRET   REQUIRED\ntoken    true\n\n",
+      );
+      assert(!outline.stderr.includes("#1 "), `--call=outline ran steps: ${outline.stderr}`);
+      const json = await tsbuild("--call=outline,format=json", "-f", `${ctx}/outline.Dockerfile`, ctx);
+      assertEquals(json.code, 0, json.stderr);
+      assertEquals(JSON.parse(json.stdout).args.map((a: { name: string }) => a.name), ["BASE", "V"]);
 
       // --call=targets lists the stages on stdout (buildx's table), builds nothing and exits 0.
       const targets = await tsbuild("--call=targets", ctx);
