@@ -3,6 +3,7 @@ import { fileChunks, readSmallFile } from "./file_chunks.ts";
 import type tar from "tar-stream";
 import { Buffer } from "node:buffer";
 import { type PaxHeader, paxPack, RAW_PAX, type RawPax } from "./tar_pax.ts";
+import { TarBodies } from "./tar_bodies.ts";
 
 /** One entry of a layer diff, in the order it goes into the tar. */
 export interface Change {
@@ -157,6 +158,11 @@ export interface LayerTarOptions {
   sourceDateEpoch?: number;
   /** Extended attributes by absolute path (from `readXattrs`). */
   xattrs?: Map<string, Record<string, Uint8Array>>;
+  /**
+   * An earlier tar of this layer's files (a replayed COPY's last layer): regular files not named in `changed` are
+   * hard links to the files that tar was made from, so their bodies are read from it (see tar_bodies.ts).
+   */
+  reuse?: { tar: string; changed: ReadonlySet<string> };
 }
 
 /**
@@ -176,9 +182,12 @@ export function layerTar(
     const ms = d?.getTime() ?? 0;
     return new Date(opts.sourceDateEpoch !== undefined ? Math.min(ms, opts.sourceDateEpoch * 1000) : ms);
   };
+  const reused = opts.reuse && new TarBodies(opts.reuse.tar);
+  const fromTar = reused &&
+    ((c: Change) => opts.reuse!.changed.has(c.rel) ? undefined : reused.take(c.rel, c.info!.size));
   const entries = (async () => {
     try {
-      for await (const { change: c, body } of readAhead(changes)) {
+      for await (const { change: c, body } of readAhead(changes, fromTar)) {
         count++;
         if (c.kind === "whiteout") {
           const epoch = new Date((opts.sourceDateEpoch ?? 0) * 1000);
@@ -237,6 +246,8 @@ export function layerTar(
     } catch (e) {
       pack.destroy(e as Error);
       throw e;
+    } finally {
+      reused?.close();
     }
   })();
   entries.catch(() => {}); // the failure reaches the reader through the stream
@@ -272,6 +283,7 @@ const READ_AHEAD_BYTES = 4 << 20;
  */
 async function* readAhead(
   changes: Iterable<Change> | AsyncIterable<Change>,
+  fromTar?: (c: Change) => Uint8Array | undefined,
 ): AsyncGenerator<{ change: Change; body?: Promise<Uint8Array> }> {
   const window: { change: Change; body?: Promise<Uint8Array>; size: number }[] = [];
   let bytes = 0;
@@ -280,7 +292,8 @@ async function* readAhead(
     let body: Promise<Uint8Array> | undefined;
     let size = 0;
     if (change.kind === "add" && info?.isFile && info.size <= SMALL_FILE) {
-      body = readSmallFile(change.abs!, info.size);
+      const kept = fromTar?.(change);
+      body = kept ? Promise.resolve(kept) : readSmallFile(change.abs!, info.size);
       body.catch(() => {}); // handled where the entry is reached; never an unhandled rejection meanwhile
       size = info.size;
     }

@@ -36,6 +36,11 @@ export interface MountedSnapshot {
 export interface CommitOptions {
   /** Clamp file mtimes to this (seconds since the epoch) for reproducible layers. */
   sourceDateEpoch?: number;
+  /**
+   * The snapshot was cloned from one whose layer is `diffID`, then the files at `changed` (layer paths) replaced:
+   * the others' bodies are read from that layer's stored tar, when it is stored (see tar_bodies.ts).
+   */
+  reuse?: { diffID: string; changed: ReadonlySet<string> };
 }
 
 class Mounted implements MountedSnapshot {
@@ -275,7 +280,12 @@ export class LayerStore {
     xattrs: Map<string, Record<string, Uint8Array>>,
     opts: CommitOptions,
   ): Promise<{ layer: LayerDescriptor; empty: boolean; stored: boolean }> {
-    const { stream, entries, entriesSoFar } = layerTar(changes, { sourceDateEpoch: opts.sourceDateEpoch, xattrs });
+    const reuse = opts.reuse && { tar: this.content.path(opts.reuse.diffID), changed: opts.reuse.changed };
+    const { stream, entries, entriesSoFar } = layerTar(changes, {
+      sourceDateEpoch: opts.sourceDateEpoch,
+      xattrs,
+      reuse,
+    });
     const reader = stream.getReader();
     const head: Uint8Array[] = [];
     let size = 0;

@@ -33,6 +33,8 @@ interface CopyNote {
   files: [src: string, dest: string, hash: string, mtime: number][];
   symlinks: [src: string, dest: string, mtime: number][];
   dirs: [src: string, dest: string][];
+  /** The snapshot's layer (diffID): a replay reads unchanged files' bodies from its tar when it is stored. */
+  layer?: string;
 }
 
 /** Replacing more than this share of the files costs more than copying them all. */
@@ -113,9 +115,12 @@ export async function copyIncrementally(
     if (opts.signal?.aborted) throw e;
     return undefined;
   }
-  const committed = await layers.commit(snapshot, { sourceDateEpoch: opts.sourceDateEpoch });
+  const reuse = note.layer
+    ? { diffID: note.layer, changed: new Set(changed.map(([, d]) => d.replace(/^\/+/, ""))) }
+    : undefined;
+  const committed = await layers.commit(snapshot, { sourceDateEpoch: opts.sourceDateEpoch, reuse });
   if (committed.empty) return {};
-  await rememberCopy(layers, storeRoot, committed.name, parent, c, sel, {
+  await rememberCopy(layers, storeRoot, committed.name, committed.layer.diffID, parent, c, sel, {
     files: new Map(note.files.map(([s, d]) => [s, d])),
     symlinks: new Map(note.symlinks.map(([s, d]) => [s, d])),
     dirs: new Map(note.dirs),
@@ -125,7 +130,7 @@ export async function copyIncrementally(
 }
 
 /**
- * After a copy committed as snapshot `name`: writes its note and points this copy's base at it, so the next build
+ * After a copy committed as snapshot `name` (layer diffID `layer`): writes its note and points this copy's base at it, so the next build
  * can start from it. `sel` must be the selection as it was before the copy read the files (a file changed during
  * the copy then only looks changed next time). Failing to remember is not an error: the next build copies in full.
  */
@@ -133,6 +138,7 @@ export async function rememberCopy(
   layers: LayerStore,
   storeRoot: string,
   name: string,
+  layer: string,
   parent: string | undefined,
   c: { action: CopyAction; local: LocalResult },
   sel: SourceSelection,
@@ -166,6 +172,7 @@ export async function rememberCopy(
       files,
       symlinks,
       dirs: [...rec.dirs],
+      layer,
     };
     await writeAtomic(notePath, JSON.stringify(note));
     await Deno.mkdir(`${storeRoot}/cache/copy-base`, { recursive: true });

@@ -66,7 +66,16 @@ export async function runFileOp(
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });
     active = undefined;
     if (candidate && selection && record && !committed.empty) {
-      await rememberCopy(deps.layers, deps.storeRoot, committed.name, parent, candidate, selection, record);
+      await rememberCopy(
+        deps.layers,
+        deps.storeRoot,
+        committed.name,
+        committed.layer.diffID,
+        parent,
+        candidate,
+        selection,
+        record,
+      );
     }
     return committed.empty ? {} : { layer: committed.layer };
   } finally {

@@ -2,7 +2,8 @@
  * Incremental COPY (solver/incremental_copy.ts), end to end as root and as the unprivileged user: after a source
  * file changes, the COPY starts from a hardlinked clone of its last result, and the image must be exactly the one a
  * fresh store (a full copy) makes: same image ID with a fixed SOURCE_DATE_EPOCH, so same trees, owners, modes and
- * mtimes (as the RUN after them sees them too, but for the dirs a COPY makes at the time of the copy). Also: a COPY whose source is a symlink is keyed on the target's
+ * mtimes (as the RUN after them sees them too, but for the dirs a COPY makes at the time of the copy), its unchanged
+ * files' bodies read from the last layer's tar. Also: a COPY whose source is a symlink is keyed on the target's
  * content.
  */
 import { assert, assertEquals } from "../util/assert.ts";
@@ -41,7 +42,8 @@ for (const as of ["root", "user"] as const) {
 
   Deno.test(`incremental COPY: a changed file gives the image a full copy gives (${as})`, async () => {
     const ctx = await makeContext({
-      "Dockerfile": `FROM ${base}\nCOPY . /ctx\nCOPY --chown=7:8 --chmod=640 src/d1 /opt/d1\nRUN find /ctx /opt -mindepth 1 ! -path /opt/d1 -exec stat -c '%n %A %u %g %s %Y' {} + > /listing\n`,
+      "Dockerfile":
+        `FROM ${base}\nCOPY . /ctx\nCOPY --chown=7:8 --chmod=640 src/d1 /opt/d1\nRUN find /ctx /opt -mindepth 1 ! -path /opt/d1 -exec stat -c '%n %A %u %g %s %Y' {} + > /listing\n`,
       ...files(60),
       "bin/tool.sh": "#!/bin/sh\necho tool\n",
       "link": "src/d0",
@@ -53,8 +55,17 @@ for (const as of ["root", "user"] as const) {
     const store = await makeStore(owner), fresh = await makeStore(owner), out = await makeStore(owner);
     const build = async (root: string, ...extra: string[]) => {
       const r = await runTsbuild([
-        "build", "--root", root, "--progress", "plain", "--source-date-epoch", EPOCH, "--iidfile", `${out}/iid`,
-        ...extra, ctx,
+        "build",
+        "--root",
+        root,
+        "--progress",
+        "plain",
+        "--source-date-epoch",
+        EPOCH,
+        "--iidfile",
+        `${out}/iid`,
+        ...extra,
+        ctx,
       ], { as });
       assertEquals(r.code, 0, r.stderr);
       return { steps: steps(r.stderr), id: (await Deno.readTextFile(`${out}/iid`)).trim() };
@@ -66,6 +77,8 @@ for (const as of ["root", "user"] as const) {
       // Content and mtime of two files change (one copied by both COPYs); names, modes and links stay.
       await Deno.writeTextFile(join(ctx, "src/d1/sub/f5.txt"), "changed five\n");
       await Deno.writeTextFile(join(ctx, "src/d2/sub/f6.txt"), "changed six, longer than before\n");
+      // Same size, new bytes: the replay must not take this body from the last layer's tar.
+      await Deno.writeTextFile(join(ctx, "src/d0/sub/f4.txt"), "FILE 4\n".repeat(5)); // before the others in the tar
       await age(ctx);
       await Deno.utime(join(ctx, "src/d1/sub/f5.txt"), OLD, new Date("2021-06-07T08:09:10Z"));
       const second = await build(store, "-o", `type=local,dest=${out}/fs`);
@@ -74,7 +87,11 @@ for (const as of ["root", "user"] as const) {
       assert(await sharedInodes(store) > 60, "the second COPYs started from hardlinked clones");
       assertEquals(await Deno.readTextFile(`${out}/fs/ctx/src/d1/sub/f5.txt`), "changed five\n");
       assertEquals(await Deno.readTextFile(`${out}/fs/opt/d1/sub/f5.txt`), "changed five\n");
-      assertEquals((await Deno.lstat(`${out}/fs/ctx/src/d1/sub/f5.txt`)).mtime?.toISOString(), "2021-06-07T08:09:10.000Z");
+      assertEquals(await Deno.readTextFile(`${out}/fs/ctx/src/d0/sub/f4.txt`), "FILE 4\n".repeat(5));
+      assertEquals(
+        (await Deno.lstat(`${out}/fs/ctx/src/d1/sub/f5.txt`)).mtime?.toISOString(),
+        "2021-06-07T08:09:10.000Z",
+      );
 
       const full = await build(fresh);
       assertEquals(full.id, second.id, "the incremental COPY's image is the full copy's");
@@ -103,7 +120,9 @@ Deno.test("incremental COPY: a COPY of a symlink is keyed on its target's conten
   try {
     for (const want of ["one\n", "two\n"]) {
       await Deno.writeTextFile(join(ctx, "target.txt"), want);
-      const r = await runTsbuild(["build", "--root", store, "-o", `type=local,dest=${out}/${want.trim()}`, ctx], { as: "root" });
+      const r = await runTsbuild(["build", "--root", store, "-o", `type=local,dest=${out}/${want.trim()}`, ctx], {
+        as: "root",
+      });
       assertEquals(r.code, 0, r.stderr);
       assertEquals(await Deno.readTextFile(`${out}/${want.trim()}/out`), want);
     }
