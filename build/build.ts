@@ -12,6 +12,7 @@ import { formatOutline, formatTargets, listTargets, targetsJson } from "../front
 import { outlineTarget, planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
 import { checkOutputs, exportImage } from "./outputs.ts";
 import { exportIndex } from "./index_outputs.ts";
+import { provenanceAttester } from "./attestations.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
 /**
@@ -20,6 +21,7 @@ import type { BuildRequest, BuildResult } from "./request.ts";
  * the CLI enters it before calling this.
  */
 export async function build(req: BuildRequest): Promise<BuildResult> {
+  const startedOn = new Date();
   const s = await openSession(req);
   if (req.listTargets) {
     const targets = listTargets(s.dockerfile, s.shownPath);
@@ -82,7 +84,17 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   }
 
   let result: { manifestDesc: Descriptor; configDigest?: string };
-  if (builds.length === 1) {
+  if (req.provenance) {
+    if (req.format === "docker") {
+      // BuildKit's own behaviour (and words): attestations need an OCI index.
+      s.warn("forcibly turning on oci-mediatype mode for attestations");
+      s.req = { ...req, format: "oci" };
+    }
+    const stored = await exportIndex(s, builds, provenanceAttester(s, req.provenance, startedOn));
+    result = builds.length === 1
+      ? { manifestDesc: stored.desc, configDigest: stored.images[0].image.manifest.config.digest }
+      : { manifestDesc: stored.desc };
+  } else if (builds.length === 1) {
     const image = await exportImage(s, builds[0]);
     result = { manifestDesc: image.manifestDesc, configDigest: image.manifest.config.digest };
   } else {

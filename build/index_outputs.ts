@@ -14,9 +14,12 @@ import {
   indexRecord,
   type PlatformImage,
   pushIndex,
+  type StoredImage,
   type StoredIndex,
   storeImage,
   storeIndex,
+  writeDockerArchive,
+  writeLocalOutput,
   writeMultiLocal,
   writeOciLayout,
 } from "../exporter/mod.ts";
@@ -24,8 +27,17 @@ import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
 import { compressionOf, leavesStore, manifestLayers, viaStdout } from "./outputs.ts";
 
-/** Stores every platform's image and their index, names the index by every tag and writes every output. */
-export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Promise<StoredIndex> {
+/**
+ * Stores every platform's image and their index, names the index by every tag and writes every output. `attest`
+ * gives an image its attestation manifest (`--provenance`), listed after every image as BuildKit lists them; a
+ * single-platform build comes here only for that, and its filesystem and docker outputs are then written as
+ * exportImage writes them.
+ */
+export async function exportIndex(
+  s: BuildSession,
+  builds: PlatformBuild[],
+  attest?: (b: PlatformBuild, image: StoredImage) => Promise<PlatformImage>,
+): Promise<StoredIndex> {
   const { req, layers, images } = s;
   const compression = compressionOf(req);
   const leaves = leavesStore(req);
@@ -46,6 +58,11 @@ export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Pro
       ),
       annotations: annotationsFor(req.annotations, "manifest-descriptor", b.platform),
     });
+  }
+  if (attest) {
+    const attestations = [];
+    for (const [i, b] of builds.entries()) attestations.push(await attest(b, platformImages[i].image));
+    platformImages.push(...attestations);
   }
   const stored = await storeIndex(layers.content, platformImages, req.format, annotationsFor(req.annotations, "index"));
   const created = builds[0].config.created ?? new Date().toISOString();
@@ -72,11 +89,30 @@ export async function exportIndex(s: BuildSession, builds: PlatformBuild[]): Pro
         s.log(`exported oci index to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }
-      case "docker":
-        // Refused before the build (checkOutputs).
+      case "docker": {
+        // Several platforms are refused before the build (checkOutputs); one goes without its attestations.
+        const { image } = platformImages[0];
+        await viaStdout(req.storeRoot, out.dest, async (dest) => {
+          await Deno.mkdir(dirname(dest), { recursive: true });
+          await writeDockerArchive(dest, layers.content, {
+            manifest: image.manifest,
+            config: image.configBytes,
+            tags: req.tags.map((t) => parseReference(t).familiar()),
+          });
+        });
+        s.warn("attestations are not exported to a docker archive (it holds no index)");
+        s.log(`exported docker to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
+      }
       case "local":
       case "tar": {
+        if (builds.length === 1) {
+          for (const l of builds[0].root.layers) await images.ensureBlob(l);
+          const chain = builds[0].root.layers;
+          await viaStdout(req.storeRoot, out.dest, (dest) => writeLocalOutput(layers, chain, dest, out.type === "tar"));
+          s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
+          break;
+        }
         for (const b of builds) for (const l of b.root.layers) await images.ensureBlob(l);
         const chains = builds.map((b) => ({ platform: b.platform, chain: b.root.layers }));
         await viaStdout(req.storeRoot, out.dest, (dest) => writeMultiLocal(layers, chains, dest, out.type === "tar"));

@@ -30,9 +30,13 @@ export function compressionOf(req: BuildRequest): { compression: "gzip" | "zstd"
   return req.compression ?? { compression: "gzip" };
 }
 
-/** Whether any output takes the image out of the store (so its layers must be compressed now). */
+/**
+ * Whether any output takes the image out of the store (so its layers must be compressed now). With provenance too:
+ * an attestation names its image's manifest digest, which compressing the layers later would change.
+ */
 export function leavesStore(req: BuildRequest): boolean {
-  return req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
+  return !!req.provenance ||
+    req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
 }
 
 /**
@@ -40,7 +44,11 @@ export function leavesStore(req: BuildRequest): boolean {
  * remembers how it will be), and then, when it is pushed, each layer compressed now is uploaded to the first tag's
  * repository while it is compressed (exporter/push.ts), where the image push finds it.
  */
-export async function manifestLayers(s: BuildSession, compressor: LayerCompressor, chain: CachedLayer[]): Promise<CachedLayer[]> {
+export async function manifestLayers(
+  s: BuildSession,
+  compressor: LayerCompressor,
+  chain: CachedLayer[],
+): Promise<CachedLayer[]> {
   const { req } = s;
   if (!leavesStore(req)) return chain;
   const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
@@ -55,7 +63,13 @@ export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<St
   const compression = compressionOf(req);
   const leaves = leavesStore(req);
   const imageLayers = await manifestLayers(s, new LayerCompressor(layers.content), b.layers);
-  const image = await storeImage(layers.content, b.config, imageLayers, req.format, annotationsFor(req.annotations, "manifest"));
+  const image = await storeImage(
+    layers.content,
+    b.config,
+    imageLayers,
+    req.format,
+    annotationsFor(req.annotations, "manifest"),
+  );
   // Named like `docker build -t` names: later builds, `history` and `push` find the image here.
   for (const tag of req.tags) {
     const created = b.config.created ?? new Date().toISOString();
@@ -123,7 +137,8 @@ export function checkOutputs(req: BuildRequest, platforms: number): void {
       throw new TsbuildError("docker exporter does not currently support exporting manifest lists");
     }
   }
-  if (platforms === 1) checkSinglePlatformAnnotations(req.annotations);
+  // With provenance a single platform's result is an index too.
+  if (platforms === 1 && !req.provenance) checkSinglePlatformAnnotations(req.annotations);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CacheExportSpec, CacheImportSpec } from "../cache/mod.ts";
 import type { ExtraHost, Ulimit } from "../executor/mod.ts";
-import type { ImageAnnotation } from "../exporter/mod.ts";
+import type { ImageAnnotation, ProvenanceMode } from "../exporter/mod.ts";
 import type { Platform } from "../oci/mod.ts";
 import type { ProgressSink } from "../progress/mod.ts";
 import type { SshSpec } from "../ssh/mod.ts";
@@ -55,6 +55,8 @@ export interface BuildRequest {
   listTargets?: boolean;
   /** `--call=outline`: tell the target's build args, secrets and SSH instead of building. */
   outline?: boolean;
+  /** `--provenance`: an SLSA provenance attestation per image, the result then an index (exporter/provenance.ts). */
+  provenance?: ProvenanceMode;
   /** `--call=...,format=json`: the answer as BuildKit's JSON instead of buildx's text. */
   callFormat?: "json";
   explain: boolean;

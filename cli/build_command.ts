@@ -83,6 +83,7 @@ export async function buildCommand(argv: string[], signal: AbortSignal): Promise
       check: flags.check,
       listTargets: flags.listTargets,
       outline: flags.outline,
+      provenance: flags.provenance,
       callFormat: flags.callFormat,
       explain: flags.explain,
       maxParallelism: flags.maxParallelism,

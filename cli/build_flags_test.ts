@@ -62,3 +62,20 @@ Deno.test("--call as buildx reads it: a name and format=json|text fields", () =>
   assertThrows(() => parseBuildFlags(["--call=outline,ignore=1", "."]), UsageError, "unknown field");
   assertThrows(() => parseBuildFlags(["--call=check,format=json", "."]), UsageError, "targets and outline");
 });
+
+Deno.test("--provenance, --attest and --sbom as buildx reads them", () => {
+  const prov = (...a: string[]) => parseBuildFlags([...a, "."]).provenance;
+  assertEquals(prov(), undefined);
+  assertEquals(prov("--provenance=true"), { mode: "min" });
+  assertEquals(prov("--provenance", "false"), undefined);
+  assertEquals(prov("--provenance=mode=max,builder-id=https://ci/1"), { mode: "max", builderId: "https://ci/1" });
+  assertEquals(prov("--attest", "type=provenance,mode=max,version=v0.2"), { mode: "max" });
+  assertEquals(prov("--provenance=true", "--attest", "type=provenance,disabled=true"), undefined);
+  assertEquals(prov("--sbom=false", "--attest", "type=sbom,disabled=true"), undefined);
+  assertThrows(() => prov("--sbom=true"), UsageError, "SBOM");
+  assertThrows(() => prov("--attest", "type=sbom"), UsageError, "SBOM");
+  assertThrows(() => prov("--provenance=mode=full"), UsageError, "use min or max");
+  assertThrows(() => prov("--provenance=version=v1"), UsageError, "v0.2");
+  assertThrows(() => prov("--attest", "type=vex"), UsageError, "provenance or sbom");
+  assertThrows(() => prov("--attest", "type=provenance,foo=1"), UsageError, "unknown field foo");
+});

@@ -34,3 +34,11 @@ export {
   storeIndex,
   writeMultiLocal,
 } from "./multi_platform.ts";
+export {
+  type ProvenanceFacts,
+  type ProvenanceMode,
+  provenanceStatement,
+  purl,
+  SLSA_PROVENANCE_V02,
+  storeAttestation,
+} from "./provenance.ts";

@@ -111,4 +111,10 @@ export const Annotation = {
   Created: "org.opencontainers.image.created",
   BaseName: "org.opencontainers.image.base.name",
   BaseDigest: "org.opencontainers.image.base.digest",
+  /** On an attestation manifest's index entry: the image manifest it attests (BuildKit's attestation layout). */
+  DockerReferenceDigest: "vnd.docker.reference.digest",
+  /** On an attestation manifest's index entry: `attestation-manifest`. */
+  DockerReferenceType: "vnd.docker.reference.type",
+  /** On an attestation layer: the statement's predicate type. */
+  InTotoPredicateType: "in-toto.io/predicate-type",
 } as const;

@@ -13,6 +13,8 @@ export const MediaType = {
   DockerLayer: "application/vnd.docker.image.rootfs.diff.tar",
   DockerLayerGzip: "application/vnd.docker.image.rootfs.diff.tar.gzip",
   DockerForeignLayerGzip: "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  /** An in-toto attestation statement (JSON), the layer of an attestation manifest. */
+  InToto: "application/vnd.in-toto+json",
 } as const;
 
 export type MediaTypeName = typeof MediaType[keyof typeof MediaType];

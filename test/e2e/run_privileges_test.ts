@@ -98,7 +98,7 @@ RUN grep CapEff /proc/self/status | awk '{print $2}' > /cap-default
           [["--ulimit", "nofile=10:5"], "the soft limit 10 is above the hard limit 5"],
           [["--shm-size", "lots"], "--shm-size lots: expected a size"],
           [["--allow", "device"], "--allow device: use security.insecure or network.host"],
-          [["--provenance=true"], "tsbuild does not produce provenance attestations"],
+          [["--sbom=true"], "tsbuild does not make SBOM attestations"],
           [["--annotation", "nokey"], "--annotation nokey: expected [TYPE[PLATFORM]:]KEY=VALUE"],
         ] as const
       ) {
