@@ -9,6 +9,7 @@ import { TsbuildError } from "../errors.ts";
 import { checkReport, progressLines, runBuildChecks } from "./build_checks.ts";
 import { openSession } from "./session.ts";
 import { formatOutline, formatTargets, listTargets, targetsJson } from "../frontend/mod.ts";
+import { warningsJson } from "../frontend/lint/mod.ts";
 import { outlineTarget, planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
 import { checkOutputs, exportImage } from "./outputs.ts";
 import { exportIndex } from "./index_outputs.ts";
@@ -57,7 +58,9 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
   });
   if (req.check) {
     return {
-      checkReport: checkReport(checks, s.shownPath, s.dockerfile, "check"),
+      checkReport: req.callFormat === "json"
+        ? warningsJson(checks.warnings, s.shownPath, s.dockerfile)
+        : checkReport(checks, s.shownPath, s.dockerfile, "check"),
       checkFailed: checks.warnings.length > 0,
     };
   }

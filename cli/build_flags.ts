@@ -387,8 +387,8 @@ function parseCall(value: string | undefined): { name: string; format?: "json" }
   if (!["build", "check", "targets", "outline"].includes(name)) {
     throw new UsageError(`--call ${value}: use build, check, targets or outline`);
   }
-  if (format && (name === "build" || name === "check")) {
-    throw new UsageError(`--call ${value}: format=json is supported for targets and outline`);
+  if (format && name === "build") {
+    throw new UsageError(`--call ${value}: format=json is for check, targets and outline`);
   }
   return { name, ...(format ? { format } : {}) };
 }

@@ -60,7 +60,8 @@ Deno.test("--call as buildx reads it: a name and format=json|text fields", () =>
   assertThrows(() => parseBuildFlags(["--call=outline,targets", "."]), UsageError, "one name only");
   assertThrows(() => parseBuildFlags(["--call=outline,format=yaml", "."]), UsageError, "use json or text");
   assertThrows(() => parseBuildFlags(["--call=outline,ignore=1", "."]), UsageError, "unknown field");
-  assertThrows(() => parseBuildFlags(["--call=check,format=json", "."]), UsageError, "targets and outline");
+  assertEquals(pick(parseBuildFlags(["--call=check,format=json", "."])), [true, false, false, "json"]);
+  assertThrows(() => parseBuildFlags(["--call=build,format=json", "."]), UsageError, "check, targets and outline");
 });
 
 Deno.test("--provenance, --attest and --sbom as buildx reads them", () => {

@@ -106,3 +106,23 @@ export function sourceExcerpt(name: string, source: string, startLine: number, e
   }
   return out + "--------------------\n";
 }
+
+/**
+ * BuildKit's lint result as JSON (`--call=check,format=json`, buildx prints it indented): each warning with its
+ * rule, description, URL, detail and location, and the Dockerfile as the one source (`data` base64).
+ */
+export function warningsJson(warnings: LintWarning[], file: string, source: string): string {
+  let bin = "";
+  for (const b of new TextEncoder().encode(source)) bin += String.fromCharCode(b);
+  const results = {
+    warnings: [...warnings].sort((a, b) => a.line - b.line).map((w) => ({
+      ruleName: w.rule,
+      ...(w.description ? { description: w.description } : {}),
+      ...(w.url ? { url: w.url } : {}),
+      ...(w.message ? { detail: w.message } : {}),
+      location: { ranges: [{ start: { line: w.line }, end: { line: w.endLine } }] },
+    })),
+    sources: [{ filename: file, language: "Dockerfile", data: btoa(bin) }],
+  };
+  return JSON.stringify(results, null, 2) + "\n";
+}

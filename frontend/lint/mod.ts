@@ -20,7 +20,7 @@
  */
 export { lintDockerfile, type LintOptions, type LintResult } from "./lint.ts";
 export type { LineRange, LintWarning } from "./warning.ts";
-export { type FormatOptions, formatWarnings, shortWarning, sourceExcerpt } from "./format.ts";
+export { type FormatOptions, formatWarnings, shortWarning, sourceExcerpt, warningsJson } from "./format.ts";
 export { type CheckConfig, CheckOptionError, parseCheckConfig } from "./check_config.ts";
 export { type LintRule, MESSAGES, type RuleName, RULES } from "./rules.ts";
 export { isSecretKey } from "./secret_keys.ts";

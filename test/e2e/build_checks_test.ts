@@ -70,6 +70,18 @@ for (const as of ["root", "user"] as const) {
       );
       assertStringIncludes(checked.stdout, "   7 | >>> COPY $ALSO_NOPE /x\n");
       assert(!checked.stderr.includes("#1 "), `--check ran steps: ${checked.stderr}`);
+      // format=json: BuildKit's lint result (rule, detail, location, the Dockerfile as the source), still exit 1.
+      const lintJson = await tsbuild("--call=check,format=json", ctx);
+      assertEquals(lintJson.code, 1, lintJson.stderr);
+      const results = JSON.parse(lintJson.stdout);
+      assertEquals(
+        results.warnings.map((w: { ruleName: string; location: { ranges: { start: { line: number } }[] } }) =>
+          `${w.ruleName}:${w.location.ranges[0].start.line}`
+        ),
+        ["FromAsCasing:1", "UndefinedVar:2", "WorkdirRelativePath:3", "UndefinedVar:7", "JSONArgsRecommended:10"],
+      );
+      assertEquals(results.warnings[3].detail, "Usage of undefined variable '$ALSO_NOPE'");
+      assertEquals(atob(results.sources[0].data), WARNS);
       const targeted = await tsbuild("--call=check", "--target", "unused", ctx);
       assertEquals(targeted.code, 1);
       // FROM-line rules see every stage; the others only the stages the target needs.
