@@ -21,6 +21,7 @@
 import {
   Annotation,
   type Descriptor,
+  encodeBase64,
   formatPlatform,
   type ImageManifest,
   MediaType,
@@ -106,7 +107,7 @@ export function provenanceStatement(
           infos: [{
             filename: facts.dockerfile.path,
             language: "Dockerfile",
-            data: base64(new TextEncoder().encode(facts.dockerfile.source)),
+            data: encodeBase64(facts.dockerfile.source),
           }],
         },
       }
@@ -192,10 +193,4 @@ export async function storeAttestation(
       [Annotation.DockerReferenceType]: "attestation-manifest",
     },
   };
-}
-
-function base64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
 }

@@ -14,6 +14,7 @@
 import { parseDockerfile } from "./parser/mod.ts";
 import { parseDockerfileSpec } from "./instructions/mod.ts";
 import { describedAs, prevComments, sourceLines } from "./prev_comments.ts";
+import { encodeBase64 } from "../oci/mod.ts";
 
 /** One buildable stage. */
 export interface BuildTarget {
@@ -64,8 +65,6 @@ export function formatTargets(targets: BuildTarget[]): string {
 
 /** BuildKit's `frontend.targets` result as JSON (buildx prints it with `--call=targets,format=json`). */
 export function targetsJson(targets: BuildTarget[], source: string): string {
-  let bin = "";
-  for (const b of new TextEncoder().encode(source)) bin += String.fromCharCode(b);
   const list = {
     targets: targets.map((t) => ({
       ...(t.name ? { name: t.name } : {}),
@@ -75,7 +74,7 @@ export function targetsJson(targets: BuildTarget[], source: string): string {
       ...(t.platform ? { platform: t.platform } : {}),
       location: { ranges: [{ start: { line: t.line }, end: { line: t.line } }] },
     })),
-    sources: [btoa(bin)],
+    sources: [encodeBase64(source)],
   };
   return JSON.stringify(list, null, 2) + "\n";
 }

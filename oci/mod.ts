@@ -14,3 +14,4 @@ export * from "./media_types.ts";
 export * from "./image.ts";
 export * from "./platform.ts";
 export * from "./runtime_spec.ts";
+export { encodeBase64 } from "./base64.ts";

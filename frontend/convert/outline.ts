@@ -14,6 +14,7 @@
  * @module
  */
 import type { SourceLocation } from "../../graph/mod.ts";
+import { encodeBase64 } from "../../oci/mod.ts";
 import type { ArgDecl, DockerfileSpec } from "../instructions/mod.ts";
 import { describedAs, prevComments, sourceLines } from "../prev_comments.ts";
 
@@ -192,15 +193,9 @@ export class OutlineCapture {
         : {}),
       ...(secrets.length ? { secrets: secrets.sort(byLine) } : {}),
       ...(ssh.length ? { ssh: ssh.sort(byLine) } : {}),
-      sources: [base64(new TextEncoder().encode(this.#source))],
+      sources: [encodeBase64(this.#source)],
     };
   }
-}
-
-function base64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
 }
 
 function need(name: string, n: Need): OutlineNeed {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { LintWarning } from "./warning.ts";
+import { encodeBase64 } from "../../oci/mod.ts";
 
 /** How to print: after a build (optionally `--debug`), or as `docker build --check`. */
 export interface FormatOptions {
@@ -112,8 +113,6 @@ export function sourceExcerpt(name: string, source: string, startLine: number, e
  * rule, description, URL, detail and location, and the Dockerfile as the one source (`data` base64).
  */
 export function warningsJson(warnings: LintWarning[], file: string, source: string): string {
-  let bin = "";
-  for (const b of new TextEncoder().encode(source)) bin += String.fromCharCode(b);
   const results = {
     warnings: [...warnings].sort((a, b) => a.line - b.line).map((w) => ({
       ruleName: w.rule,
@@ -122,7 +121,7 @@ export function warningsJson(warnings: LintWarning[], file: string, source: stri
       ...(w.message ? { detail: w.message } : {}),
       location: { ranges: [{ start: { line: w.line }, end: { line: w.endLine } }] },
     })),
-    sources: [{ filename: file, language: "Dockerfile", data: btoa(bin) }],
+    sources: [{ filename: file, language: "Dockerfile", data: encodeBase64(source) }],
   };
   return JSON.stringify(results, null, 2) + "\n";
 }
