@@ -51,17 +51,23 @@ export async function pruneStore(storeRoot: string, opts: { all: boolean }): Pro
     const content = new ContentStore(storeRoot);
     const keep = new Set<string>();
     const uncompressed = new Set<string>();
-    for (const r of await index.list()) {
-      keep.add(r.manifestDigest);
+    // A record names a manifest, or an index (several platforms, attestations) whose manifests are kept the same way.
+    const visit = async (digest: string): Promise<void> => {
+      keep.add(digest);
       try {
-        const m = JSON.parse(new TextDecoder().decode(await content.readBytes(r.manifestDigest))) as ImageManifest;
-        keep.add(m.config.digest);
-        for (const l of m.layers) {
+        const doc = JSON.parse(new TextDecoder().decode(await content.readBytes(digest))) as ImageManifest & {
+          manifests?: { digest: string }[];
+        };
+        for (const d of doc.manifests ?? []) await visit(d.digest);
+        if (doc.manifests) return;
+        keep.add(doc.config.digest);
+        for (const l of doc.layers) {
           keep.add(l.digest);
           if (isUncompressed(l)) uncompressed.add(l.digest);
         }
-      } catch { /* a damaged record keeps only its manifest */ }
-    }
+      } catch { /* a damaged record keeps only what was read of it */ }
+    };
+    for (const r of await index.list()) await visit(r.manifestDigest);
     // An image kept uncompressed keeps what earlier pushes compressed it to, so the next push is free.
     for (const c of await new LayerCompressor(content).knownFor(uncompressed)) keep.add(c.digest);
     // Their built layers may exist only as snapshots (snapshotter/derived_layers.ts), which go now: write them out.

@@ -3,8 +3,8 @@
  * its attestation manifest laid out as BuildKit lays them (platform unknown/unknown, vnd.docker.reference.*
  * annotations, an in-toto layer), read back with skopeo and plain HTTP; the statement attests the image's digest
  * and names the base image it was built from; `mode=min` leaves build-arg values out, `mode=max` has them and the
- * secret ids; a provenance image kept in the store is pushed later by `tsbuild push` as it was built; an SBOM is
- * refused.
+ * secret ids; a provenance image kept in the store survives `tsbuild prune` and is pushed later by `tsbuild push` as
+ * it was built; an SBOM is refused.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
@@ -85,7 +85,7 @@ for (const as of ["root", "user"] as const) {
       assertEquals(inspected.Layers, imageManifest.layers.map((l: { digest: string }) => l.digest));
       assert(typeof p.metadata.buildStartedOn === "string" && p.metadata.completeness.parameters === false);
 
-      // max, kept in the store, pushed afterwards: the same index reaches the registry.
+      // max, kept in the store, pruned around, pushed afterwards: the same index reaches the registry.
       const maxTag = `${registry.host}/prov/${as}:max`;
       const max = await tsbuild(
         "--build-arg",
@@ -97,6 +97,9 @@ for (const as of ["root", "user"] as const) {
         ctx,
       );
       assertEquals(max.code, 0, max.stderr);
+      // prune keeps what a stored index names: its image and attestation manifests, their configs and layers.
+      const pruned = await runTsbuild(["prune", "--root", store], { as });
+      assertEquals(pruned.code, 0, pruned.stderr);
       const pushed = await runTsbuild(["push", "--root", store, maxTag], { as });
       assertEquals(pushed.code, 0, pushed.stderr);
       const x = await attested(maxTag);
