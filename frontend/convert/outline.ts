@@ -151,7 +151,7 @@ export class OutlineCapture {
       const s = this.#stages.get(i);
       if (!s || walked.has(i)) return;
       walked.add(i);
-      // A used global ARG uses the ones its default named (BuildKit's markAllUsed); they come before it.
+      // A used global ARG uses the ones its default named (BuildKit's markAllUsed).
       const markUsed = (names: Iterable<string>) => {
         for (const k of names) {
           const a = s.args.get(k);
