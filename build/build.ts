@@ -13,7 +13,7 @@ import { warningsJson } from "../frontend/lint/mod.ts";
 import { outlineTarget, planPlatform, type PlatformBuild, solvePlatform } from "./solve_platform.ts";
 import { checkOutputs, exportImage } from "./outputs.ts";
 import { exportIndex } from "./index_outputs.ts";
-import { provenanceAttester } from "./attestations.ts";
+import { Provenance } from "./attestations.ts";
 import type { BuildRequest, BuildResult } from "./request.ts";
 
 /**
@@ -93,7 +93,7 @@ export async function build(req: BuildRequest): Promise<BuildResult> {
       s.warn("forcibly turning on oci-mediatype mode for attestations");
       s.req = { ...req, format: "oci" };
     }
-    const stored = await exportIndex(s, builds, provenanceAttester(s, req.provenance, startedOn));
+    const stored = await exportIndex(s, builds, new Provenance(s, req.provenance, startedOn));
     result = builds.length === 1
       ? { manifestDesc: stored.desc, configDigest: stored.images[0].image.manifest.config.digest }
       : { manifestDesc: stored.desc };

@@ -6,12 +6,13 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { LayerCompressor } from "../snapshotter/mod.ts";
 import { parseReference } from "../registry/mod.ts";
 import {
   annotationsFor,
   indexRecord,
+  platformDir,
   type PlatformImage,
   pushIndex,
   type StoredImage,
@@ -25,18 +26,19 @@ import {
 } from "../exporter/mod.ts";
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
+import type { Provenance } from "./attestations.ts";
 import { compressionOf, leavesStore, manifestLayers, viaStdout } from "./outputs.ts";
 
 /**
- * Stores every platform's image and their index, names the index by every tag and writes every output. `attest`
- * gives an image its attestation manifest (`--provenance`), listed after every image as BuildKit lists them; a
- * single-platform build comes here only for that, and its filesystem and docker outputs are then written as
- * exportImage writes them.
+ * Stores every platform's image and their index, names the index by every tag and writes every output. With
+ * `provenance`, each image gets its attestation manifest, listed after every image as BuildKit lists them, and a
+ * local output a `provenance.json` per platform; a single-platform build comes here only for that, and its
+ * filesystem and docker outputs are then written as exportImage writes them.
  */
 export async function exportIndex(
   s: BuildSession,
   builds: PlatformBuild[],
-  attest?: (b: PlatformBuild, image: StoredImage) => Promise<PlatformImage>,
+  provenance?: Provenance,
 ): Promise<StoredIndex> {
   const { req, layers, images } = s;
   const compression = compressionOf(req);
@@ -59,9 +61,9 @@ export async function exportIndex(
       annotations: annotationsFor(req.annotations, "manifest-descriptor", b.platform),
     });
   }
-  if (attest) {
+  if (provenance) {
     const attestations = [];
-    for (const [i, b] of builds.entries()) attestations.push(await attest(b, platformImages[i].image));
+    for (const [i, b] of builds.entries()) attestations.push(await provenance.attest(b, platformImages[i].image));
     platformImages.push(...attestations);
   }
   const stored = await storeIndex(layers.content, platformImages, req.format, annotationsFor(req.annotations, "index"));
@@ -110,12 +112,16 @@ export async function exportIndex(
           for (const l of builds[0].root.layers) await images.ensureBlob(l);
           const chain = builds[0].root.layers;
           await viaStdout(req.storeRoot, out.dest, (dest) => writeLocalOutput(layers, chain, dest, out.type === "tar"));
+          if (provenance && out.type === "local") await provenance.writeBeside(builds[0], out.dest);
           s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
           break;
         }
         for (const b of builds) for (const l of b.root.layers) await images.ensureBlob(l);
         const chains = builds.map((b) => ({ platform: b.platform, chain: b.root.layers }));
         await viaStdout(req.storeRoot, out.dest, (dest) => writeMultiLocal(layers, chains, dest, out.type === "tar"));
+        if (provenance && out.type === "local") {
+          for (const b of builds) await provenance.writeBeside(b, join(out.dest, platformDir(b.platform)));
+        }
         s.log(`exported ${builds.length} platforms' filesystems to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }

@@ -31,11 +31,12 @@ export function compressionOf(req: BuildRequest): { compression: "gzip" | "zstd"
 }
 
 /**
- * Whether any output takes the image out of the store (so its layers must be compressed now). With provenance too:
- * an attestation names its image's manifest digest, which compressing the layers later would change.
+ * Whether any output takes the image out of the store (so its layers must be compressed now). A named image with
+ * provenance too: an attestation names its image's manifest digest, which compressing the layers at `tsbuild push`
+ * would change.
  */
 export function leavesStore(req: BuildRequest): boolean {
-  return !!req.provenance ||
+  return (!!req.provenance && req.tags.length > 0) ||
     req.outputs.some((o) => (o.type === "image" && o.push) || o.type === "oci" || o.type === "docker");
 }
 

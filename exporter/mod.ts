@@ -35,10 +35,12 @@ export {
   writeMultiLocal,
 } from "./multi_platform.ts";
 export {
+  imageSubjects,
   type ProvenanceFacts,
   type ProvenanceMode,
   provenanceStatement,
   purl,
   SLSA_PROVENANCE_V02,
   storeAttestation,
+  type Subject,
 } from "./provenance.ts";

@@ -75,10 +75,25 @@ export function purl(ref: string, platform?: Platform): string {
   return `pkg:docker/${name}@${version}${q}`;
 }
 
-/** The in-toto statement (SLSA provenance v0.2) for `subject`, named by `names` (image tags; `_` when none). */
+/** An in-toto subject: what a statement is about, by name and sha256. */
+export interface Subject {
+  name: string;
+  digest: { sha256: string };
+}
+
+const sha = (d: string) => ({ sha256: d.replace(/^sha256:/, "") });
+
+/** An image's subjects: its manifest digest under each tag as a package URL for its platform (`_` untagged). */
+export function imageSubjects(manifest: Descriptor, tags: string[], platform: Platform): Subject[] {
+  return (tags.length ? tags : ["_"]).map((n) => ({
+    name: n === "_" ? n : purl(n, platform),
+    digest: sha(manifest.digest),
+  }));
+}
+
+/** The in-toto statement (SLSA provenance v0.2) about `subjects`. */
 export function provenanceStatement(
-  subject: Descriptor,
-  names: string[],
+  subjects: Subject[],
   facts: ProvenanceFacts,
   mode: ProvenanceMode,
 ): Record<string, unknown> {
@@ -90,11 +105,6 @@ export function provenanceStatement(
   }
   if (facts.dockerfile.path !== "Dockerfile") args.filename = facts.dockerfile.path;
   if (facts.target) args.target = facts.target;
-  const sha = (d: string) => ({ sha256: d.replace(/^sha256:/, "") });
-  const subjects = (names.length ? names : ["_"]).map((n) => ({
-    name: n === "_" ? n : purl(n, facts.platform),
-    digest: sha(subject.digest),
-  }));
   const metadata: Record<string, unknown> = {
     ...(facts.invocationId ? { buildInvocationID: facts.invocationId } : {}),
     ...(facts.startedOn ? { buildStartedOn: facts.startedOn } : {}),

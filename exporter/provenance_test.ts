@@ -1,5 +1,5 @@
 import { assert, assertEquals } from "../test/util/assert.ts";
-import { provenanceStatement, purl } from "./provenance.ts";
+import { imageSubjects, provenanceStatement, purl } from "./provenance.ts";
 
 const AMD64 = { os: "linux", architecture: "amd64" };
 
@@ -36,7 +36,7 @@ Deno.test("provenance statement: min leaves build-arg and label values out, max 
     size: 1,
   };
   // deno-lint-ignore no-explicit-any
-  const min = provenanceStatement(subject, [], facts, { mode: "min" }) as any;
+  const min = provenanceStatement(imageSubjects(subject, [], AMD64), facts, { mode: "min" }) as any;
   assertEquals(min.subject, [{ name: "_", digest: { sha256: "c".repeat(64) } }]);
   assertEquals(min.predicate.invocation.parameters.args, { filename: "Dockerfile.prod", target: "release" });
   assertEquals(min.predicate.materials[0].uri, "pkg:docker/busybox@latest?platform=linux%2Famd64");
@@ -44,7 +44,10 @@ Deno.test("provenance statement: min leaves build-arg and label values out, max 
   assertEquals(min.predicate.metadata["https://mobyproject.org/buildkit@v1#metadata"], {});
   assert(!("buildStartedOn" in min.predicate.metadata), "no timestamps given, none written");
   // deno-lint-ignore no-explicit-any
-  const max = provenanceStatement(subject, ["r.example/app:1"], facts, { mode: "max", builderId: "ci" }) as any;
+  const max = provenanceStatement(imageSubjects(subject, ["r.example/app:1"], AMD64), facts, {
+    mode: "max",
+    builderId: "ci",
+  }) as any;
   assertEquals(max.subject[0].name, "pkg:docker/r.example/app@1?platform=linux%2Famd64");
   assertEquals(max.predicate.builder, { id: "ci" });
   assertEquals(max.predicate.invocation.parameters.args, {

@@ -4,7 +4,7 @@
  * annotations, an in-toto layer), read back with skopeo and plain HTTP; the statement attests the image's digest
  * and names the base image it was built from; `mode=min` leaves build-arg values out, `mode=max` has them and the
  * secret ids; a provenance image kept in the store survives `tsbuild prune` and is pushed later by `tsbuild push` as
- * it was built; an SBOM is refused.
+ * it was built; a local output gets provenance.json about its files; an SBOM is refused.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
@@ -111,6 +111,18 @@ for (const as of ["root", "user"] as const) {
       const source = q.metadata["https://mobyproject.org/buildkit@v1#metadata"].source.infos[0];
       assertEquals(atob(source.data), DOCKERFILE);
       assertStringIncludes(max.stderr, "done in");
+
+      // A local output gets provenance.json beside the files, about each of them (path and sha256).
+      const local = await tsbuild("--provenance=true", "-o", `type=local,dest=${store}/out`, ctx);
+      assertEquals(local.code, 0, local.stderr);
+      const beside = JSON.parse(await Deno.readTextFile(`${store}/out/provenance.json`));
+      const v = beside.subject.find((x: { name: string }) => x.name === "v");
+      const vBytes = await Deno.readFile(`${store}/out/v`);
+      const vHex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", vBytes))]
+        .map((b) => b.toString(16).padStart(2, "0")).join("");
+      assertEquals(v, { name: "v", digest: { sha256: vHex } });
+      assert(beside.subject.some((x: { name: string }) => x.name === "bin/busybox"), "every file is a subject");
+      assertEquals(beside.predicate.materials.length, 1);
 
       // An SBOM needs a scanner: refused before anything runs; --sbom=false is fine.
       const sbom = await tsbuild("--sbom=true", ctx);
