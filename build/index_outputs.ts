@@ -108,6 +108,9 @@ export async function exportIndex(
       }
       case "local":
       case "tar": {
+        if (provenance && out.type === "tar") {
+          s.warn("provenance is not written into a tar output (a local one has it)");
+        }
         if (builds.length === 1) {
           for (const l of builds[0].root.layers) await images.ensureBlob(l);
           const chain = builds[0].root.layers;
