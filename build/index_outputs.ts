@@ -27,7 +27,7 @@ import {
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
 import type { Provenance } from "./attestations.ts";
-import { compressionOf, leavesStore, manifestLayers, viaStdout } from "./outputs.ts";
+import { compressionOf, leavesStore, manifestLayers, pushRefs, viaStdout } from "./outputs.ts";
 
 /**
  * Stores every platform's image and their index, names the index by every tag and writes every output. With
@@ -76,7 +76,8 @@ export async function exportIndex(
     switch (out.type) {
       case "image": {
         if (!out.push) break;
-        await pushIndex(s.registry, layers.content, stored, req.tags.map(parseReference), images, s.log);
+        const refs = pushRefs(req.tags, out.pushByDigest ? stored.desc.digest : undefined);
+        await pushIndex(s.registry, layers.content, stored, refs, images, s.log);
         break;
       }
       case "oci": {

@@ -6,7 +6,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
-import { parseReference } from "../registry/mod.ts";
+import { parseReference, type Reference } from "../registry/mod.ts";
 import {
   annotationsFor,
   checkSinglePlatformAnnotations,
@@ -81,7 +81,8 @@ export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<St
     switch (out.type) {
       case "image": {
         if (!out.push) break;
-        await pushImage(registry, layers.content, image, req.tags.map(parseReference), images, s.log);
+        const refs = pushRefs(req.tags, out.pushByDigest ? image.manifestDesc.digest : undefined);
+        await pushImage(registry, layers.content, image, refs, images, s.log);
         break;
       }
       case "oci":
@@ -119,6 +120,14 @@ export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<St
     }
   }
   return image;
+}
+
+/** The references a push goes to: the tags, or with `push-by-digest` each tag's repository at `digest`, untagged. */
+export function pushRefs(tags: string[], digest?: string): Reference[] {
+  const refs = tags.map(parseReference);
+  if (!digest) return refs;
+  const repos = new Map(refs.map((r) => [`${r.registry}/${r.repository}`, r]));
+  return [...repos.keys()].map((repo) => parseReference(`${repo}@${digest}`));
 }
 
 /** Outputs that cannot work, refused before anything is built. */

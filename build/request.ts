@@ -7,7 +7,8 @@ import type { SshSpec } from "../ssh/mod.ts";
 
 /** One `--output`. */
 export type OutputSpec =
-  | { type: "image"; push: boolean }
+  /** `pushByDigest`: buildx's `push-by-digest=true`, the manifest pushed by digest into each name's repository, untagged. */
+  | { type: "image"; push: boolean; pushByDigest?: boolean }
   | { type: "oci"; dest: string; tar: boolean }
   | { type: "docker"; dest: string }
   | { type: "local"; dest: string }

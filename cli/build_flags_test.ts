@@ -15,6 +15,8 @@ Deno.test("-o type=image|registry attributes: name (quoted lists too) adds tags,
   assertEquals(f.outputs, [{ type: "image", push: true }]);
   assertEquals(f.format, "docker");
   assertEquals(f.compression, { compression: "zstd", level: undefined });
+  const d = parseBuildFlags(["-o", "type=image,name=r/c,push-by-digest=true,name-canonical=true,push=true", "."]);
+  assertEquals([d.tags, d.outputs], [["r/c"], [{ type: "image", push: true, pushByDigest: true }]]);
   const g = parseBuildFlags(["-o", "type=image,name=r/b:2,push=true", "--format", "oci", "."]);
   assertEquals([g.tags, g.outputs, g.format], [["r/b:2"], [{ type: "image", push: true }], "oci"]);
 });

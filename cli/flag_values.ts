@@ -74,9 +74,14 @@ export function parseOutput(spec: string): OutputSpec {
   const dest = f.dest ?? "";
   switch (f.type) {
     case "registry":
-      return { type: "image", push: true };
-    case "image":
-      return { type: "image", push: f.push === "true" };
+    case "image": {
+      const pushByDigest = f["push-by-digest"] === "true";
+      return {
+        type: "image",
+        push: f.type === "registry" || f.push === "true",
+        ...(pushByDigest ? { pushByDigest } : {}),
+      };
+    }
     case "cacheonly":
       return { type: "cacheonly" };
     case "oci":
@@ -154,18 +159,36 @@ export function parseAddHost(spec: string): ExtraHost {
 
 /** Resource names `--ulimit` takes (docker's list), without the RLIMIT_ prefix. */
 const ULIMITS = [
-  "core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio",
-  "rttime", "sigpending", "stack", "as",
+  "core",
+  "cpu",
+  "data",
+  "fsize",
+  "locks",
+  "memlock",
+  "msgqueue",
+  "nice",
+  "nofile",
+  "nproc",
+  "rss",
+  "rtprio",
+  "rttime",
+  "sigpending",
+  "stack",
+  "as",
 ];
 
 /** `--ulimit nofile=1024[:2048]`, as docker parses it: one number sets both, -1 is unlimited. */
 export function parseUlimit(spec: string): Ulimit {
   const m = /^([a-z]+)=(-1|\d+)(?::(-1|\d+))?$/.exec(spec);
   if (!m) throw new UsageError(`--ulimit ${spec}: expected name=soft[:hard], e.g. nofile=1024:2048`);
-  if (!ULIMITS.includes(m[1])) throw new UsageError(`--ulimit ${spec}: unknown limit "${m[1]}" (${ULIMITS.join(", ")})`);
+  if (!ULIMITS.includes(m[1])) {
+    throw new UsageError(`--ulimit ${spec}: unknown limit "${m[1]}" (${ULIMITS.join(", ")})`);
+  }
   const soft = Number(m[2]);
   const hard = m[3] === undefined ? soft : Number(m[3]);
-  if (hard !== -1 && (soft === -1 || soft > hard)) throw new UsageError(`--ulimit ${spec}: the soft limit ${m[2]} is above the hard limit ${m[3]}`);
+  if (hard !== -1 && (soft === -1 || soft > hard)) {
+    throw new UsageError(`--ulimit ${spec}: the soft limit ${m[2]} is above the hard limit ${m[3]}`);
+  }
   return { name: m[1], soft, hard };
 }
 

@@ -82,7 +82,7 @@ export async function pushIndex(
   }
   for (const tag of tags) {
     const digest = await registry.putManifest(tag, stored.bytes, stored.desc.mediaType);
-    log(`pushed ${tag.toString()}@${digest}`);
+    log(`pushed ${tag.digest ? tag.toString() : `${tag.toString()}@${digest}`}`);
   }
 }
 

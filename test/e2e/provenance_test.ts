@@ -112,6 +112,22 @@ for (const as of ["root", "user"] as const) {
       assertEquals(atob(source.data), DOCKERFILE);
       assertStringIncludes(max.stderr, "done in");
 
+      // push-by-digest (CI's multi-platform merge pattern): the index goes up by digest, no tag is made.
+      const byDigest = await tsbuild(
+        "--provenance=true",
+        "-o",
+        `type=image,name=${registry.host}/prov/${as}-digest,push-by-digest=true,name-canonical=true,push=true`,
+        "--metadata-file",
+        `${store}/md.json`,
+        ctx,
+      );
+      assertEquals(byDigest.code, 0, byDigest.stderr);
+      const md = JSON.parse(await Deno.readTextFile(`${store}/md.json`));
+      const pushedIndex = await skopeoInspectRaw(`${registry.host}/prov/${as}-digest@${md["containerimage.digest"]}`);
+      assertEquals(pushedIndex.manifests.length, 2);
+      const tags = await fetch(`http://${registry.host}/v2/prov/${as}-digest/tags/list`).then((r) => r.json());
+      assertEquals(tags.tags ?? [], [], "pushed by digest only");
+
       // A local output gets provenance.json beside the files, about each of them (path and sha256).
       const local = await tsbuild("--provenance=true", "-o", `type=local,dest=${store}/out`, ctx);
       assertEquals(local.code, 0, local.stderr);
