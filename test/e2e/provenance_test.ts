@@ -4,7 +4,8 @@
  * annotations, an in-toto layer), read back with skopeo and plain HTTP; the statement attests the image's digest
  * and names the base image it was built from; `mode=min` leaves build-arg values out, `mode=max` has them and the
  * secret ids; a provenance image kept in the store survives `tsbuild prune` and is pushed later by `tsbuild push` as
- * it was built; a local output gets provenance.json about its files; an SBOM is refused.
+ * it was built; push-by-digest sends the index untagged; a local output gets provenance.json about its files; an
+ * SBOM is refused.
  */
 import { assert, assertEquals, assertStringIncludes } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
