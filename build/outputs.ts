@@ -5,7 +5,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
-import { compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
+import { type Compression, compressLayers, LayerCompressor } from "../snapshotter/mod.ts";
 import { parseReference, type Reference } from "../registry/mod.ts";
 import {
   annotationsFor,
@@ -26,7 +26,7 @@ import type { CachedLayer } from "../solver/mod.ts";
 import type { BuildRequest } from "./request.ts";
 
 /** How layers will be compressed when the image leaves the store. */
-export function compressionOf(req: BuildRequest): { compression: "gzip" | "zstd" | "none"; level?: number } {
+export function compressionOf(req: BuildRequest): Compression {
   return req.compression ?? { compression: "gzip" };
 }
 
@@ -52,6 +52,8 @@ export async function manifestLayers(
 ): Promise<CachedLayer[]> {
   const { req } = s;
   if (!leavesStore(req)) return chain;
+  // Recompressing a base image's layer needs its blob here, which a cached build may never have fetched.
+  if (req.compression?.force) { for (const l of chain) await s.images.ensureBlob(l); }
   const pushTo = req.outputs.some((o) => o.type === "image" && o.push) && req.tags[0];
   return pushTo
     ? await compressForPush(s.registry, compressor, chain, compressionOf(req), parseReference(pushTo), s.log)

@@ -42,8 +42,8 @@ export interface BuildRequest {
   /** `--ssh` flags: agents served for RUN `--mount=type=ssh` during the build (absent = none). */
   ssh?: SshSpec[];
   format: "oci" | "docker";
-  /** Layer compression for new layers (`--compression`, `--compression-level`). */
-  compression?: { compression: "gzip" | "zstd" | "none"; level?: number };
+  /** Layer compression for new layers (`--compression`, `--compression-level`; `force`: base layers too). */
+  compression?: { compression: "gzip" | "zstd" | "none"; level?: number; force?: boolean };
   /** Merge the layers this build adds into one (`--squash`). */
   squash?: boolean;
   sourceDateEpoch?: number;

@@ -252,7 +252,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
   let compression: BuildFlags["compression"];
   v.compression ??= attrs.compression;
   v["compression-level"] ??= attrs.compressionLevel;
-  if (v.compression !== undefined || v["compression-level"] !== undefined) {
+  if (v.compression !== undefined || v["compression-level"] !== undefined || attrs.forceCompression) {
     const c = v.compression ?? "gzip";
     const name = c === "uncompressed" ? "none" : c;
     if (!["gzip", "zstd", "none"].includes(name)) {
@@ -269,6 +269,7 @@ export function parseBuildFlags(argv: string[]): BuildFlags {
     compression = {
       compression: name as "gzip" | "zstd" | "none",
       level: level === undefined ? undefined : Number(level),
+      ...(attrs.forceCompression ? { force: true } : {}),
     };
   }
   const sde = v["source-date-epoch"] ?? Deno.env.get("SOURCE_DATE_EPOCH");

@@ -106,9 +106,14 @@ export interface OutputAttributes {
   ociMediaTypes?: boolean;
   compression?: string;
   compressionLevel?: string;
+  /** `force-compression=true`: base image layers recompressed too. */
+  forceCompression?: boolean;
 }
 
-/** Reads `name`, `oci-mediatypes`, `compression` and `compression-level` from `-o type=image|registry|oci|docker`. */
+/**
+ * Reads `name`, `oci-mediatypes`, `compression`, `compression-level` and `force-compression` from
+ * `-o type=image|registry|oci|docker`.
+ */
 export function outputAttributes(outputs: string[]): OutputAttributes {
   const attrs: OutputAttributes = { names: [] };
   for (const spec of outputs) {
@@ -119,6 +124,7 @@ export function outputAttributes(outputs: string[]): OutputAttributes {
     if (f["oci-mediatypes"] !== undefined) attrs.ociMediaTypes = f["oci-mediatypes"] !== "false";
     if (f.compression !== undefined) attrs.compression = f.compression;
     if (f["compression-level"] !== undefined) attrs.compressionLevel = f["compression-level"];
+    if (f["force-compression"] === "true") attrs.forceCompression = true;
   }
   return attrs;
 }

@@ -1,8 +1,10 @@
-import { MediaType } from "../oci/media_types.ts";
+import { layerCompression, MediaType } from "../oci/media_types.ts";
+import { sha256 } from "./node.ts";
 import type { ContentStore } from "./content_store.ts";
-import { BlobNotFoundError } from "./errors.ts";
+import { BlobNotFoundError, DigestMismatchError } from "./errors.ts";
 import { gzipParallel } from "./gzip.ts";
 import { join } from "./path.ts";
+import { TsbuildError } from "../errors.ts";
 
 /** A layer blob with the diffID its uncompressed tar hashes to. */
 export interface LayerBlob {
@@ -17,6 +19,11 @@ export interface Compression {
   compression: "gzip" | "zstd" | "none";
   /** gzip 1-9 (default 6, as gzip and BuildKit), zstd 1-19 (default 3). */
   level?: number;
+  /**
+   * `force-compression=true`: layers that came compressed otherwise (a base image's gzip layers under zstd) are
+   * decompressed, checked against their diffID, and compressed as asked too.
+   */
+  force?: boolean;
 }
 
 /**
@@ -82,8 +89,9 @@ export class LayerCompressor {
     c: Compression,
     openSink?: () => Promise<CompressedSink>,
   ): Promise<{ blob: LayerBlob; sink: SinkOutcome }> {
-    if (!isUncompressed(layer) || c.compression === "none") return { blob: layer, sink: { state: "unused" } };
-    const level = c.level ?? (c.compression === "gzip" ? 6 : 3);
+    const from = layerCompression(layer.mediaType);
+    if (from === c.compression || (from !== "none" && !c.force)) return { blob: layer, sink: { state: "unused" } };
+    const level = c.compression === "none" ? 0 : c.level ?? (c.compression === "gzip" ? 6 : 3);
     const file = join(this.#dir, `${layer.diffID.slice(7)}.${c.compression}-${level}.json`);
     try {
       const known = JSON.parse(await Deno.readTextFile(file)) as LayerBlob;
@@ -94,10 +102,13 @@ export class LayerCompressor {
     if (!(await this.content.has(layer.digest))) throw new BlobNotFoundError(layer.digest);
     const sink = openSink ? await openSink() : undefined;
     let sinkError: { cause: unknown } | undefined;
-    const source = this.content.readStream(layer.digest);
+    let source = this.content.readStream(layer.digest);
+    if (from !== "none") source = decompressChecked(source, from, layer.diffID);
     let body = c.compression === "gzip"
       ? source.pipeThrough(gzipParallel({ level }))
-      : source.pipeThrough(processStream("zstd", ["-c", "-q", `-${level}`]));
+      : c.compression === "zstd"
+      ? source.pipeThrough(processStream("zstd", ["-c", "-q", `-${level}`]))
+      : source;
     if (sink) body = body.pipeThrough(teeInto(sink.writable, (e) => (sinkError ??= { cause: e })));
     let stored: { digest: string; size: number };
     try {
@@ -107,7 +118,8 @@ export class LayerCompressor {
       throw e;
     }
     const out: LayerBlob = {
-      mediaType: c.compression === "gzip" ? MediaType.OciLayerGzip : MediaType.OciLayerZstd,
+      mediaType:
+        { gzip: MediaType.OciLayerGzip, zstd: MediaType.OciLayerZstd, none: MediaType.OciLayer }[c.compression],
       digest: stored.digest,
       size: stored.size,
       diffID: layer.diffID,
@@ -186,10 +198,65 @@ function teeInto(
   });
 }
 
-/** A compressor TransformStream backed by a process (zstd has no Web or Node built-in). */
+/**
+ * The tar inside a compressed layer, hashed on the way: a tar that does not hash to the layer's diffID fails the
+ * stream (a base image's layer is only trusted by its compressed digest until then).
+ */
+function decompressChecked(
+  source: ReadableStream<Uint8Array>,
+  from: "gzip" | "zstd",
+  diffID: string,
+): ReadableStream<Uint8Array> {
+  const tar = from === "gzip"
+    ? source.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
+    : source.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
+  const hash = sha256();
+  let size = 0;
+  return tar.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, c) {
+        hash.update(chunk);
+        size += chunk.byteLength;
+        c.enqueue(chunk);
+      },
+      flush() {
+        const digest = "sha256:" + hash.digest("hex");
+        if (digest !== diffID) throw new DigestMismatchError({ digest: diffID }, { digest, size });
+      },
+    }),
+  );
+}
+
+/**
+ * A compressor TransformStream backed by a process (zstd has no Web or Node built-in). A failure upstream (a source
+ * that errors, a diffID check that fails) or a failed exit fails the output too: a process's stdout would otherwise
+ * just end, and a truncated blob would be stored as if it were whole.
+ */
 export function processStream(cmd: string, args: string[]): TransformStream<Uint8Array, Uint8Array> {
   const child = new Deno.Command(cmd, { args, stdin: "piped", stdout: "piped", stderr: "null" }).spawn();
-  return { writable: child.stdin, readable: child.stdout };
+  const stdin = child.stdin.getWriter();
+  let failure: { reason: unknown } | undefined;
+  const writable = new WritableStream<Uint8Array>({
+    write: (chunk) => stdin.write(chunk),
+    close: () => stdin.close(),
+    async abort(reason) {
+      failure ??= { reason };
+      await stdin.abort(reason).catch(() => {});
+      try {
+        child.kill();
+      } catch { /* already exited */ }
+    },
+  });
+  const readable = child.stdout.pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      async flush() {
+        const status = await child.status;
+        if (failure) throw failure.reason;
+        if (!status.success) throw new TsbuildError(`${cmd} ${args.join(" ")} failed (exit ${status.code})`);
+      },
+    }),
+  );
+  return { writable, readable };
 }
 
 /**

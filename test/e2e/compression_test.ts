@@ -1,7 +1,8 @@
 /**
  * Lazy layer compression (issue #4), end to end as root and as an unprivileged user: a build kept in the store
  * computes no gzip; `tsbuild push` compresses its layers once and remembers them; switching `--compression` reruns
- * no step; what reaches the registry is read back with skopeo and umoci.
+ * no step; force-compression recompresses the base layers too; what reaches the registry is read back with skopeo
+ * and umoci.
  */
 import { assert, assertEquals } from "../util/assert.ts";
 import { startRegistry } from "../util/registry.ts";
@@ -121,6 +122,33 @@ for (const as of ["root", "user"] as const) {
       );
       assertEquals(rawZ.layers.slice(0, -2), raw.layers.slice(0, -2), "base layers are pushed as they came");
       assertEquals(rawZ.config.digest, raw.config.digest);
+
+      // force-compression=true: the base layers are recompressed too, each still its diffID once decompressed.
+      const f = `${registry.host}/lazy/${as}:force`;
+      const rf = await runTsbuild([
+        "build",
+        "--root",
+        store,
+        "-o",
+        `type=image,name=${f},push=true,compression=zstd,force-compression=true`,
+        ctx,
+      ], { as });
+      assertEquals(rf.code, 0, rf.stderr);
+      const rawF = await skopeoInspectRaw(f);
+      assertEquals(
+        rawF.layers.map((l: { mediaType: string }) => l.mediaType),
+        Array(rawF.layers.length).fill("application/vnd.oci.image.layer.v1.tar+zstd"),
+      );
+      assertEquals(rawF.layers.slice(-2), rawZ.layers.slice(-2), "the built layers' zstd blobs are reused");
+      const diffIDs = (await skopeoInspectConfig(f)).rootfs.diff_ids;
+      for (const [i, l] of rawF.layers.entries()) {
+        const blob = await fetch(`http://${registry.host}/v2/lazy/${as}/blobs/${l.digest}`);
+        const tar = await new Deno.Command("zstd", { args: ["-d", "-c"], stdin: "piped", stdout: "piped" }).spawn();
+        const [, out] = await Promise.all([blob.body!.pipeTo(tar.stdin), tar.output()]);
+        const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", out.stdout))]
+          .map((b) => b.toString(16).padStart(2, "0")).join("");
+        assertEquals(`sha256:${hex}`, diffIDs[i]);
+      }
     } finally {
       await removeAll(store);
       await removeAll(ctx);
