@@ -107,7 +107,8 @@ Options:
                                 an index (foreign ones run RUN steps through qemu binfmt handlers)
       --push                    Push the image (same as --output type=registry)
   -o, --output spec             type=registry|image[,push=true]|oci,dest=x.tar[,tar=false]|docker,dest=x.tar|
-                                local,dest=dir|tar,dest=x.tar|cacheonly, or a directory path (repeatable)
+                                local,dest=dir|tar,dest=x.tar|cacheonly, or a directory path (repeatable); images
+                                also take name=, push-by-digest=true, compression=, force-compression=true
       --no-cache                Do not use the cache
       --pull                    Always look base images up in their registry, not in the local store
       --no-cache-filter stage   Do not use the cache for these stages (repeatable)
