@@ -130,16 +130,15 @@ export class RegistryClient {
         const res = await this.#manifestResponse(host, ref, "GET", what);
         const bytes = new Uint8Array(await res.arrayBuffer());
         if (bytes.length > MAX_MANIFEST) throw new RegistryError(`${host}: ${what}: manifest larger than 4 MiB`);
-        const digest = digestOf(bytes, ref.digest ?? "sha256:");
+        const digest = await digestOf(bytes, ref.digest ?? "sha256:");
         if (ref.digest && digest !== ref.digest) {
           throw new RegistryError(`${host}: ${what}: manifest digest mismatch: got ${digest}`);
         }
         const header = res.headers.get("Docker-Content-Digest");
-        if (header && header.startsWith("sha256:") && digestOf(bytes) !== header) {
+        const sha = header?.startsWith("sha256:") ? await digestOf(bytes) : undefined;
+        if (sha && sha !== header) {
           throw new RegistryError(
-            `${host}: ${what}: manifest digest mismatch: Docker-Content-Digest says ${header}, content is ${
-              digestOf(bytes)
-            }`,
+            `${host}: ${what}: manifest digest mismatch: Docker-Content-Digest says ${header}, content is ${sha}`,
           );
         }
         let mediaType = res.headers.get("Content-Type")?.split(";")[0].trim() ?? "";
@@ -311,7 +310,8 @@ export class RegistryClient {
 
   /** Puts a manifest by the ref's tag (or by digest when it has none) and returns its digest. */
   async putManifest(ref: Reference, bytes: Uint8Array, mediaType: string): Promise<string> {
-    const digest = digestOf(bytes, ref.digest ?? "sha256:");
+    const digest = await digestOf(bytes, ref.digest ?? "sha256:");
+    const sha = digest.startsWith("sha256:") ? digest : await digestOf(bytes);
     const what = `pushing ${ref.toString()}`;
     if (ref.digest && ref.digest !== digest) {
       throw new RegistryError(`${ref.registry}: ${what}: manifest bytes have digest ${digest}, not the reference's`);
@@ -329,10 +329,8 @@ export class RegistryClient {
       if (res.status !== 201 && res.status !== 200) await this.#http.fail(host, res, what);
       await res.body?.cancel();
       const header = res.headers.get("Docker-Content-Digest");
-      if (header && header.startsWith("sha256:") && header !== digestOf(bytes)) {
-        throw new RegistryError(
-          `${host}: ${what}: registry stored the manifest as ${header}, expected ${digestOf(bytes)}`,
-        );
+      if (header && header.startsWith("sha256:") && header !== sha) {
+        throw new RegistryError(`${host}: ${what}: registry stored the manifest as ${header}, expected ${sha}`);
       }
     });
     return digest;
