@@ -15,7 +15,6 @@ import {
   platformDir,
   type PlatformImage,
   pushIndex,
-  type StoredImage,
   type StoredIndex,
   storeImage,
   storeIndex,

@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { nodeCrypto } from "../runtime/builtins.ts";
 import {
   type Descriptor,
   type ImageConfig,
@@ -10,7 +9,7 @@ import {
   MediaType,
   type Platform,
 } from "../oci/mod.ts";
-import type { ContentStore } from "../snapshotter/mod.ts";
+import { type ContentStore, processStream, verifiedStream } from "../snapshotter/mod.ts";
 import { parseReference, type Reference, type RegistryClient, RegistryError } from "../registry/mod.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord } from "../solver/mod.ts";
 import {
@@ -135,7 +134,7 @@ export class CacheImporter implements CacheImportSource {
       index.manifests?.[0];
     if (!desc) return undefined;
     const read = async (d: Descriptor) =>
-      new Uint8Array(await new Response(verified(await openFile(blobPath(d.digest)), d)).arrayBuffer());
+      new Uint8Array(await new Response(verifiedStream(await openFile(blobPath(d.digest)), d)).arrayBuffer());
     const manifest = JSON.parse(new TextDecoder().decode(await read(desc))) as ImageManifest;
     if (manifest.config?.mediaType !== CACHE_CONFIG_MEDIA_TYPE) throw new Error(`${dir} holds no cache manifest`);
     const config = decodeCacheConfig(await read(manifest.config), name);
@@ -143,7 +142,7 @@ export class CacheImporter implements CacheImportSource {
     return loaded(name, config, async (entry) => {
       const d = entry.blob;
       if (!d || !carried.has(d.digest)) return undefined;
-      return { desc: d, stream: verified(await openFile(blobPath(d.digest)), d) };
+      return { desc: d, stream: verifiedStream(await openFile(blobPath(d.digest)), d) };
     });
   }
 
@@ -199,40 +198,12 @@ function decompressed(stream: ReadableStream<Uint8Array>, mediaType: string): Re
     case "gzip":
       return stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
     case "zstd":
-      return stream.pipeThrough(zstdDecompress());
+      return stream.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
     default:
       return stream;
   }
 }
 
-/** zstd has no Web or Node built-in: the zstd tool, as the compressor uses it. */
-function zstdDecompress(): TransformStream<Uint8Array, Uint8Array> {
-  const child = new Deno.Command("zstd", { args: ["-d", "-c", "-q"], stdin: "piped", stdout: "piped", stderr: "null" })
-    .spawn();
-  return { writable: child.stdin, readable: child.stdout };
-}
-
 async function openFile(path: string): Promise<ReadableStream<Uint8Array>> {
   return (await Deno.open(path)).readable;
-}
-
-/** Passes a blob through, erroring at its end when size or sha256 differ from the descriptor's. */
-function verified(stream: ReadableStream<Uint8Array>, d: Descriptor): ReadableStream<Uint8Array> {
-  const hash = nodeCrypto().createHash("sha256");
-  let size = 0;
-  return stream.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        c.enqueue(chunk);
-      },
-      flush() {
-        const got = `sha256:${hash.digest("hex")}`;
-        if (got !== d.digest || size !== d.size) {
-          throw new Error(`blob ${d.digest} is corrupt: got ${got} (${size} bytes)`);
-        }
-      },
-    }),
-  );
 }

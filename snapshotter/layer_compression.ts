@@ -1,7 +1,7 @@
 import { layerCompression, MediaType } from "../oci/media_types.ts";
-import { sha256 } from "./node.ts";
+import { verifiedStream } from "./verified_stream.ts";
 import type { ContentStore } from "./content_store.ts";
-import { BlobNotFoundError, DigestMismatchError } from "./errors.ts";
+import { BlobNotFoundError } from "./errors.ts";
 import { gzipParallel } from "./gzip.ts";
 import { join } from "./path.ts";
 import { TsbuildError } from "../errors.ts";
@@ -210,21 +210,7 @@ function decompressChecked(
   const tar = from === "gzip"
     ? source.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
     : source.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
-  const hash = sha256();
-  let size = 0;
-  return tar.pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, c) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        c.enqueue(chunk);
-      },
-      flush() {
-        const digest = "sha256:" + hash.digest("hex");
-        if (digest !== diffID) throw new DigestMismatchError({ digest: diffID }, { digest, size });
-      },
-    }),
-  );
+  return verifiedStream(tar, { digest: diffID });
 }
 
 /**

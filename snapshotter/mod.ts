@@ -43,5 +43,7 @@ export {
   type LayerBlob,
   LayerCompressor,
   mapInOrder,
+  processStream,
   type SinkOutcome,
 } from "./layer_compression.ts";
+export { verifiedStream } from "./verified_stream.ts";
