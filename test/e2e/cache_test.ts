@@ -215,23 +215,25 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
-Deno.test("cache: --print=graph prints the graph as JSON and DOT without building", async () => {
-  const ctx = await makeContext({ "Dockerfile": DOCKERFILE, "deps.txt": "d", "src/a.txt": "a" });
-  const store = await makeStore(user);
-  try {
-    const j = await runTsbuild(["build", "--root", store, "--print=graph", ctx], { as: "user" });
-    assertEquals(j.code, 0, j.stderr);
-    const g = JSON.parse(j.stdout);
-    assert(g.vertices.some((v: { kind: string }) => v.kind === "exec"));
-    assertEquals(g.stages.length, 3);
-    const d = await runTsbuild(["build", "--root", store, "--print=graph-dot", ctx], { as: "user" });
-    assertMatch(d.stdout, /^digraph tsbuild \{/);
-    assertStringIncludes(d.stdout, "->");
-  } finally {
-    await removeAll(ctx);
-    await removeAll(store);
-  }
-});
+for (const as of ["root", "user"] as const) {
+  Deno.test(`cache: --print=graph prints the graph as JSON and DOT without building (${as})`, async () => {
+    const ctx = await makeContext({ "Dockerfile": DOCKERFILE, "deps.txt": "d", "src/a.txt": "a" });
+    const store = await makeStore(as === "user" ? user : undefined);
+    try {
+      const j = await runTsbuild(["build", "--root", store, "--print=graph", ctx], { as });
+      assertEquals(j.code, 0, j.stderr);
+      const g = JSON.parse(j.stdout);
+      assert(g.vertices.some((v: { kind: string }) => v.kind === "exec"));
+      assertEquals(g.stages.length, 3);
+      const d = await runTsbuild(["build", "--root", store, "--print=graph-dot", ctx], { as });
+      assertMatch(d.stdout, /^digraph tsbuild \{/);
+      assertStringIncludes(d.stdout, "->");
+    } finally {
+      await removeAll(ctx);
+      await removeAll(store);
+    }
+  });
+}
 
 Deno.test({
   name: "cache: stop the registry",

@@ -113,23 +113,26 @@ for (const as of ["root", "user"] as const) {
   });
 }
 
-Deno.test("incremental COPY: a COPY of a symlink is keyed on its target's content (root)", async () => {
-  const ctx = await makeContext({ "Dockerfile": "FROM scratch\nCOPY link.txt /out\n", "target.txt": "one\n" });
-  await Deno.symlink("target.txt", join(ctx, "link.txt"));
-  const store = await makeStore(), out = await makeStore();
-  try {
-    for (const want of ["one\n", "two\n"]) {
-      await Deno.writeTextFile(join(ctx, "target.txt"), want);
-      const r = await runTsbuild(["build", "--root", store, "-o", `type=local,dest=${out}/${want.trim()}`, ctx], {
-        as: "root",
-      });
-      assertEquals(r.code, 0, r.stderr);
-      assertEquals(await Deno.readTextFile(`${out}/${want.trim()}/out`), want);
+for (const as of ["root", "user"] as const) {
+  Deno.test(`incremental COPY: a COPY of a symlink is keyed on its target's content (${as})`, async () => {
+    const ctx = await makeContext({ "Dockerfile": "FROM scratch\nCOPY link.txt /out\n", "target.txt": "one\n" });
+    await Deno.symlink("target.txt", join(ctx, "link.txt"));
+    const owner = as === "user" ? user : undefined;
+    const store = await makeStore(owner), out = await makeStore(owner);
+    try {
+      for (const want of ["one\n", "two\n"]) {
+        await Deno.writeTextFile(join(ctx, "target.txt"), want);
+        const r = await runTsbuild(["build", "--root", store, "-o", `type=local,dest=${out}/${want.trim()}`, ctx], {
+          as,
+        });
+        assertEquals(r.code, 0, r.stderr);
+        assertEquals(await Deno.readTextFile(`${out}/${want.trim()}/out`), want);
+      }
+    } finally {
+      for (const d of [ctx, store, out]) await removeAll(d);
     }
-  } finally {
-    for (const d of [ctx, store, out]) await removeAll(d);
-  }
-});
+  });
+}
 
 Deno.test("incremental COPY: stop the registry", async () => {
   await registry.stop();

@@ -64,12 +64,21 @@ for (const as of ["root", "user"] as const) {
       assertEquals(cfg.config.Labels["org.example.k"], "v 1");
       assert("8080/tcp" in cfg.config.ExposedPorts && "53/udp" in cfg.config.ExposedPorts);
       assert(cfg.config.Env.includes("APP_HOME=/app"));
-      assert(!cfg.config.Env.some((e: string) => e.startsWith("GREETING=") || e.startsWith("BASE=")), "build args never reach the config");
+      assert(
+        !cfg.config.Env.some((e: string) => e.startsWith("GREETING=") || e.startsWith("BASE=")),
+        "build args never reach the config",
+      );
       // Layers: the base, WORKDIR /app, COPY --from, ADD, RUN.
       const nonEmpty = cfg.history.filter((h: { empty_layer?: boolean }) => !h.empty_layer);
       assertEquals(nonEmpty.length, info.Layers.length);
-      assert(cfg.history.some((h: { created_by?: string }) => h.created_by?.startsWith("RUN /bin/sh -c mkdir -p /app/bin")));
-      assert(cfg.history.some((h: { created_by?: string; empty_layer?: boolean }) => h.created_by === "EXPOSE map[53/udp:{} 8080/tcp:{}]" || (h.created_by?.startsWith("EXPOSE") && h.empty_layer)));
+      assert(
+        cfg.history.some((h: { created_by?: string }) => h.created_by?.startsWith("RUN /bin/sh -c mkdir -p /app/bin")),
+      );
+      assert(
+        cfg.history.some((h: { created_by?: string; empty_layer?: boolean }) =>
+          h.created_by === "EXPOSE map[53/udp:{} 8080/tcp:{}]" || (h.created_by?.startsWith("EXPOSE") && h.empty_layer)
+        ),
+      );
 
       const rootfs = await unpackWithUmoci(ref);
       const out = await Deno.readTextFile(join(rootfs, "app/out.txt"));
@@ -79,14 +88,19 @@ for (const as of ["root", "user"] as const) {
       assertEquals(await Deno.readTextFile(join(rootfs, "app/extracted/a.txt")), "from tar\n");
       for (const leaked of ["etc/hosts", "etc/resolv.conf"]) {
         const inBase = await Deno.lstat(join(rootfs, leaked)).then(() => true, () => false);
-        assert(!inBase || (await Deno.readTextFile(join(rootfs, leaked))).length === 0 || leaked === "etc/hosts", `${leaked} must not be committed`);
+        assert(
+          !inBase || (await Deno.readTextFile(join(rootfs, leaked))).length === 0 || leaked === "etc/hosts",
+          `${leaked} must not be committed`,
+        );
       }
       await removeAll(join(rootfs, ".."));
 
       assertEquals(await runImage(ref), "hello from build\ngreetings file\nexec-form\nfrom tar\n");
 
       // A second build of the same inputs is fully cached and pushes the same manifest.
-      const again = await runTsbuild(["build", "--root", store, "--progress", "plain", "-t", ref, "--push", ctx], { as });
+      const again = await runTsbuild(["build", "--root", store, "--progress", "plain", "-t", ref, "--push", ctx], {
+        as,
+      });
       assertEquals(again.code, 0, again.stderr);
       assertMatch(again.stderr, /CACHED/);
       assert(!/#\d+ \d+\.\d+ /.test(again.stderr), "no step ran on a no-change rebuild");
@@ -118,9 +132,15 @@ for (const as of ["root", "user"] as const) {
     const store = await makeStore(as === "user" ? user : undefined);
     const outDir = await makeStore(as === "user" ? user : undefined);
     try {
-      const r = await runTsbuild(["build", "--root", store, "--output", `type=oci,dest=${outDir}/img.tar`, ctx], { as });
+      const r = await runTsbuild(["build", "--root", store, "--output", `type=oci,dest=${outDir}/img.tar`, ctx], {
+        as,
+      });
       assertEquals(r.code, 0, r.stderr);
-      const p = new Deno.Command("skopeo", { args: ["inspect", "--config", `oci-archive:${outDir}/img.tar`], stdout: "piped", stderr: "piped" });
+      const p = new Deno.Command("skopeo", {
+        args: ["inspect", "--config", `oci-archive:${outDir}/img.tar`],
+        stdout: "piped",
+        stderr: "piped",
+      });
       const o = await p.output();
       assert(o.success, new TextDecoder().decode(o.stderr));
       assertEquals(JSON.parse(new TextDecoder().decode(o.stdout)).config.Cmd, ["cat", "/hi"]);
@@ -134,26 +154,43 @@ for (const as of ["root", "user"] as const) {
 
 const badInputs: [string, Record<string, string>, string[], RegExp][] = [
   ["missing Dockerfile", { "x": "" }, [], /failed to read dockerfile/i],
-  ["unknown instruction", { "Dockerfile": `FROM ${base}\nRUNN echo\n` }, [], /Dockerfile:2.*unknown instruction: RUNN.*did you mean RUN/is],
-  ["COPY of a missing file", { "Dockerfile": `FROM ${base}\nCOPY nope.txt /\n` }, [], /Dockerfile:2\n-+\n[\s\S]*>>> COPY nope\.txt \/[\s\S]*Dockerfile:2: COPY failed: "\/nope\.txt": not found/],
-  ["RUN as an unknown USER", { "Dockerfile": `FROM ${base}\nUSER ghost\nRUN true\n` }, [], /Dockerfile:3: RUN failed: unable to find user ghost/],
+  [
+    "unknown instruction",
+    { "Dockerfile": `FROM ${base}\nRUNN echo\n` },
+    [],
+    /Dockerfile:2.*unknown instruction: RUNN.*did you mean RUN/is,
+  ],
+  [
+    "COPY of a missing file",
+    { "Dockerfile": `FROM ${base}\nCOPY nope.txt /\n` },
+    [],
+    /Dockerfile:2\n-+\n[\s\S]*>>> COPY nope\.txt \/[\s\S]*Dockerfile:2: COPY failed: "\/nope\.txt": not found/,
+  ],
+  [
+    "RUN as an unknown USER",
+    { "Dockerfile": `FROM ${base}\nUSER ghost\nRUN true\n` },
+    [],
+    /Dockerfile:3: RUN failed: unable to find user ghost/,
+  ],
   ["unreachable registry", { "Dockerfile": `FROM 127.0.0.1:1/nothing:latest\n` }, [], /127\.0\.0\.1:1/],
   ["unknown base image", { "Dockerfile": `FROM ${registry.host}/does/not-exist:1\n` }, [], /not-exist/],
 ];
 for (const [what, files, extra, expect] of badInputs) {
-  Deno.test(`skeleton: bad input gets a clear error: ${what}`, async () => {
-    const ctx = await makeContext(files);
-    const store = await makeStore(user);
-    try {
-      const r = await runTsbuild(["build", "--root", store, "--progress", "plain", ...extra, ctx], { as: "user" });
-      assert(r.code !== 0, "must fail");
-      assertMatch(r.stderr, expect);
-      assert(!r.stderr.includes("internal error"), r.stderr);
-    } finally {
-      await removeAll(ctx);
-      await removeAll(store);
-    }
-  });
+  for (const as of ["root", "user"] as const) {
+    Deno.test(`skeleton: bad input gets a clear error: ${what} (${as})`, async () => {
+      const ctx = await makeContext(files);
+      const store = await makeStore(as === "user" ? user : undefined);
+      try {
+        const r = await runTsbuild(["build", "--root", store, "--progress", "plain", ...extra, ctx], { as });
+        assert(r.code !== 0, "must fail");
+        assertMatch(r.stderr, expect);
+        assert(!r.stderr.includes("internal error"), r.stderr);
+      } finally {
+        await removeAll(ctx);
+        await removeAll(store);
+      }
+    });
+  }
 }
 
 Deno.test({
