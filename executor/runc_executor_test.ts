@@ -1,56 +1,21 @@
 import { assert, assertEquals, assertRejects } from "../test/util/assert.ts";
-import { RunAbortedError, RuncError } from "./errors.ts";
+import { RuncError } from "./errors.ts";
 import { RuncExecutor } from "./runc_executor.ts";
-import { makeBusyboxRootfs } from "./test_rootfs.ts";
-import type { RunMount, RunRequest } from "./types.ts";
+import { busyboxExecutor, makeBusyboxRootfs } from "./test_rootfs.ts";
+import type { RunMount } from "./types.ts";
 import { inInitialUserNamespace } from "./host_facts.ts";
 
 const dec = new TextDecoder();
 
-interface Ran {
-  exitCode: number;
-  signal?: string;
-  out: string;
-  err: string;
-}
-
-async function setup() {
-  const { dir, rootfs } = await makeBusyboxRootfs();
-  const executor = new RuncExecutor({ stateDir: `${dir}/state` });
-  const run = async (script: string, opts: Partial<RunRequest> = {}): Promise<Ran> => {
-    let out = "", err = "";
-    const r = await executor.run({
-      rootfs,
-      args: ["/bin/sh", "-c", script],
-      env: [],
-      cwd: "/",
-      user: "root",
-      network: "default",
-      mounts: [] as RunMount[],
-      stdout: (c) => out += dec.decode(c),
-      stderr: (c) => err += dec.decode(c),
-      ...opts,
-    });
-    return { ...r, out, err };
-  };
-  return { dir, rootfs, executor, run };
-}
-
-async function runcList(dir: string): Promise<unknown[]> {
-  const out = await new Deno.Command("runc", { args: ["--root", `${dir}/state/runc`, "list", "--format", "json"] })
-    .output();
-  return JSON.parse(dec.decode(out.stdout).trim() || "null") ?? [];
-}
-
 Deno.test("stdout and stderr stream separately and the exit code comes back", async () => {
-  const { run } = await setup();
+  const { run } = await busyboxExecutor();
   const r = await run("echo to-out; echo to-err >&2; exit 42");
   assertEquals([r.out, r.err, r.exitCode], ["to-out\n", "to-err\n", 42]);
   assertEquals((await run("true")).exitCode, 0);
 });
 
 Deno.test("env gets a default PATH only when missing, and the given variables", async () => {
-  const { run } = await setup();
+  const { run } = await busyboxExecutor();
   const r = await run('echo "$PATH|$FOO"', { env: ["FOO=bar baz"] });
   assertEquals(r.out, "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin|bar baz\n");
   const own = await run('echo "$PATH"', { env: ["PATH=/bin"] });
@@ -58,7 +23,7 @@ Deno.test("env gets a default PATH only when missing, and the given variables", 
 });
 
 Deno.test("a missing cwd is created owned by the user and stays", async () => {
-  const { run, rootfs } = await setup();
+  const { run, rootfs } = await busyboxExecutor();
   const r = await run("pwd; id -u; id -g; id -G; touch mine", { cwd: "/home/app/work", user: "app" });
   assertEquals(r.out, "/home/app/work\n1000\n1000\n1000 10\n");
   const st = await Deno.stat(`${rootfs}/home/app/work/mine`);
@@ -67,7 +32,7 @@ Deno.test("a missing cwd is created owned by the user and stays", async () => {
 });
 
 Deno.test("numeric users need no passwd entry, and root may chown to any ids", async () => {
-  const { run, rootfs } = await setup();
+  const { run, rootfs } = await busyboxExecutor();
   assertEquals((await run("id -u; id -g", { user: "4321:8765" })).out, "4321\n8765\n");
   const r = await run("touch /f && chown 1234:5678 /f && stat -c %u:%g /f");
   assertEquals([r.exitCode, r.out], [0, "1234:5678\n"]);
@@ -76,7 +41,7 @@ Deno.test("numeric users need no passwd entry, and root may chown to any ids", a
 });
 
 Deno.test("an unknown user fails before anything runs", async () => {
-  const { executor, rootfs } = await setup();
+  const { executor, rootfs } = await busyboxExecutor();
   await assertRejects(
     () =>
       executor.run({
@@ -96,7 +61,7 @@ Deno.test("an unknown user fails before anything runs", async () => {
 });
 
 Deno.test("a command that cannot start is a RuncError, not an exit code", async () => {
-  const { executor, rootfs } = await setup();
+  const { executor, rootfs } = await busyboxExecutor();
   await assertRejects(
     () =>
       executor.run({
@@ -120,7 +85,7 @@ function interfaces(procNetDev: string): string[] {
 }
 
 Deno.test("network none has only loopback; default and host share the host's interfaces", async () => {
-  const { run } = await setup();
+  const { run } = await busyboxExecutor();
   const hostIfs = interfaces(await Deno.readTextFile("/proc/net/dev"));
   assertEquals(interfaces((await run("cat /proc/net/dev", { network: "none" })).out), ["lo"]);
   assertEquals(interfaces((await run("cat /proc/net/dev", { network: "host" })).out), hostIfs);
@@ -128,7 +93,7 @@ Deno.test("network none has only loopback; default and host share the host's int
 });
 
 Deno.test("/etc/hosts names the hostname and resolv.conf is the host's", async () => {
-  const { run } = await setup();
+  const { run } = await busyboxExecutor();
   const r = await run("cat /etc/hosts; hostname; cat /etc/resolv.conf", { hostname: "builder1" });
   assert(r.out.includes("127.0.0.1\tlocalhost builder1\n"), r.out);
   assert(r.out.includes("\nbuilder1\n"), r.out);
@@ -137,7 +102,7 @@ Deno.test("/etc/hosts names the hostname and resolv.conf is the host's", async (
 });
 
 Deno.test("bind mounts are writable or read-only as asked", async () => {
-  const { run, dir } = await setup();
+  const { run, dir } = await busyboxExecutor();
   const src = `${dir}/src`;
   await Deno.mkdir(src);
   await Deno.writeTextFile(`${src}/in`, "from host");
@@ -154,7 +119,7 @@ Deno.test("bind mounts are writable or read-only as asked", async () => {
 });
 
 Deno.test("tmpfs mounts are tmpfs and leave nothing in the rootfs", async () => {
-  const { run, rootfs } = await setup();
+  const { run, rootfs } = await busyboxExecutor();
   const r = await run("echo x > /scratch/f && grep ' /scratch ' /proc/mounts", {
     mounts: [{ type: "tmpfs", target: "/scratch", size: 1 << 20 }],
   });
@@ -164,7 +129,7 @@ Deno.test("tmpfs mounts are tmpfs and leave nothing in the rootfs", async () => 
 });
 
 Deno.test("file mounts carry data, mode and owner, and never land in the rootfs", async () => {
-  const { run, rootfs, dir } = await setup();
+  const { run, rootfs, dir } = await busyboxExecutor();
   const secret: RunMount = {
     type: "file",
     target: "/run/secrets/token",
@@ -190,7 +155,7 @@ Deno.test("file mounts carry data, mode and owner, and never land in the rootfs"
 });
 
 Deno.test("mount points runc created are removed; what existed or what the RUN wrote stays", async () => {
-  const { run, rootfs } = await setup();
+  const { run, rootfs } = await busyboxExecutor();
   const etcBefore = await Deno.stat(`${rootfs}/etc`);
   const r = await run("mkdir -p /mnt/data/kept && ls -d /proc/1 /dev/null /sys/kernel /etc/hosts", {
     mounts: [{ type: "tmpfs", target: "/mnt/data/t" }, { type: "tmpfs", target: "/opt/a/b" }],
@@ -210,7 +175,7 @@ Deno.test("mount points runc created are removed; what existed or what the RUN w
 });
 
 Deno.test("mount points behind dangling symlinks (/etc/resolv.conf -> ../run/...) leave no dirs behind", async () => {
-  const { run, rootfs } = await setup();
+  const { run, rootfs } = await busyboxExecutor();
   // As in systemd-based images: the link targets do not exist, so runc creates them (and their parents).
   await Deno.symlink("../run/systemd/resolve/stub-resolv.conf", `${rootfs}/etc/resolv.conf`);
   await Deno.symlink("/nonexistent/hosts", `${rootfs}/etc/hosts`);
@@ -224,96 +189,6 @@ Deno.test("mount points behind dangling symlinks (/etc/resolv.conf -> ../run/...
   assertEquals(names.sort(), ["bin", "data", "etc", "tmp"]);
   assertEquals(await Deno.readLink(`${rootfs}/etc/resolv.conf`), "../run/systemd/resolve/stub-resolv.conf");
   assertEquals(await Deno.readLink(`${rootfs}/etc/hosts`), "/nonexistent/hosts");
-});
-
-Deno.test("abort kills the container, removes it and rejects with RunAbortedError", async () => {
-  const { executor, rootfs, dir } = await setup();
-  const ac = new AbortController();
-  const running = executor.run({
-    rootfs,
-    args: ["/bin/sh", "-c", "echo started; exec sleep 13579"],
-    env: [],
-    cwd: "/",
-    user: "root",
-    network: "default",
-    mounts: [{ type: "tmpfs", target: "/t" }],
-    stdout: () => ac.abort(),
-    stderr() {},
-    signal: ac.signal,
-  });
-  await assertRejects(() => running, RunAbortedError);
-  assertEquals(await runcList(dir), []);
-  await assertRejects(() => Deno.lstat(`${rootfs}/t`), Deno.errors.NotFound);
-  const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-  assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
-});
-
-Deno.test("an already-aborted signal runs nothing", async () => {
-  const { executor, rootfs } = await setup();
-  const ac = new AbortController();
-  ac.abort();
-  await assertRejects(
-    () =>
-      executor.run({
-        rootfs,
-        args: ["/bin/sh", "-c", "touch /ran"],
-        env: [],
-        cwd: "/",
-        user: "root",
-        network: "default",
-        mounts: [],
-        stdout() {},
-        stderr() {},
-        signal: ac.signal,
-      }),
-    RunAbortedError,
-  );
-  await assertRejects(() => Deno.lstat(`${rootfs}/ran`), Deno.errors.NotFound);
-});
-
-Deno.test("an abort while the run is being prepared still kills the container", async () => {
-  const { executor, rootfs, dir } = await setup();
-  const ac = new AbortController();
-  const running = executor.run({
-    rootfs,
-    // Left alone, the command ends normally after a few seconds, leaving /ran: it must be killed well before.
-    args: ["/bin/sh", "-c", "sleep 5 && touch /ran"],
-    env: [],
-    cwd: "/",
-    user: "root",
-    network: "default",
-    mounts: [],
-    stdout() {},
-    stderr() {},
-    signal: ac.signal,
-  });
-  // run() has checked the signal and is now writing the bundle: no abort listener exists yet.
-  ac.abort();
-  await assertRejects(() => running, RunAbortedError);
-  assertEquals(await runcList(dir), []);
-  await assertRejects(() => Deno.lstat(`${rootfs}/ran`), Deno.errors.NotFound);
-});
-
-Deno.test("concurrent runs get their own containers", async () => {
-  const { dir, executor } = await setup();
-  const rootfses = await Promise.all([1, 2, 3].map(() => makeBusyboxRootfs()));
-  const rs = await Promise.all(rootfses.map(async ({ rootfs }, i) => {
-    let out = "";
-    const r = await executor.run({
-      rootfs,
-      args: ["/bin/sh", "-c", `echo ${i}; exit ${i}`],
-      env: [],
-      cwd: "/",
-      user: "root",
-      network: "default",
-      mounts: [],
-      stdout: (c) => out += dec.decode(c),
-      stderr() {},
-    });
-    return [out, r.exitCode];
-  }));
-  assertEquals(rs, [["0\n", 0], ["1\n", 1], ["2\n", 2]]);
-  assertEquals(await runcList(dir), []);
 });
 
 Deno.test("on an overlay rootfs, only the RUN's own changes reach the upper dir", async () => {
@@ -350,55 +225,4 @@ Deno.test("on an overlay rootfs, only the RUN's own changes reach the upper dir"
     return out.sort();
   };
   assertEquals(await walk(`${dir}/upper`), ["/etc", "/etc/motd"]);
-});
-
-for (const sig of ["SIGTERM", "SIGINT"] as const) {
-  Deno.test(`${sig} to tsbuild leaves no container, process or mount stub behind`, async () => {
-    const { dir, rootfs } = await setup();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", new URL("./testdata/interrupted_run.ts", import.meta.url).pathname, `${dir}/state`, rootfs],
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const reader = child.stdout.getReader();
-    const first = await reader.read();
-    assertEquals(dec.decode(first.value), "started\n");
-    child.kill(sig);
-    let out = "";
-    for (let r = await reader.read(); !r.done; r = await reader.read()) out += dec.decode(r.value);
-    const [status, err] = await Promise.all([child.status, new Response(child.stderr).text()]);
-    assert(!status.success && err.includes("RunAbortedError") && !out.includes("survived"), err);
-    assertEquals(await runcList(dir), []);
-    await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
-    await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
-    const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-    assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
-  });
-}
-
-Deno.test("cleanupStale removes what a SIGKILLed tsbuild left: container, bundle and mount stubs", async () => {
-  const { dir, rootfs, executor } = await setup();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL("./testdata/interrupted_run.ts", import.meta.url).pathname, `${dir}/state`, rootfs],
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
-  const reader = child.stdout.getReader();
-  assertEquals(dec.decode((await reader.read()).value), "started\n");
-  // A live run is not stale: cleanup must leave it alone.
-  assertEquals(await executor.cleanupStale(), []);
-  assertEquals((await runcList(dir)).length, 1);
-  child.kill("SIGKILL");
-  await child.status;
-  reader.releaseLock();
-  await child.stdout.cancel();
-  const left = await runcList(dir) as { id: string }[];
-  assertEquals(left.length, 1);
-  assertEquals(await executor.cleanupStale(), [left[0].id]);
-  assertEquals(await runcList(dir), []);
-  assertEquals(await Array.fromAsync(Deno.readDir(`${dir}/state/bundles`)), []);
-  await assertRejects(() => Deno.lstat(`${rootfs}/scratch`), Deno.errors.NotFound);
-  await assertRejects(() => Deno.lstat(`${rootfs}/proc`), Deno.errors.NotFound);
-  const ps = await new Deno.Command("ps", { args: ["-eo", "args"] }).output();
-  assert(!dec.decode(ps.stdout).includes("sleep 13579"), "the container's process survived");
 });

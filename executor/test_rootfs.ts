@@ -1,4 +1,11 @@
-/** Test helper: a busybox rootfs built from the host's busybox-static, as the executor tests' base image. */
+/**
+ * Test helpers: a busybox rootfs built from the host's busybox-static, as the executor tests' base image, and a
+ * RuncExecutor running scripts in it.
+ */
+import { RuncExecutor } from "./runc_executor.ts";
+import type { RunMount, RunRequest } from "./types.ts";
+
+const dec = new TextDecoder();
 
 const made: string[] = [];
 // Rootfses hold a 1-2 MB busybox each; remove them when the test module ends.
@@ -36,4 +43,45 @@ export async function makeBusyboxRootfs(): Promise<{ dir: string; rootfs: string
   );
   await Deno.writeTextFile(`${rootfs}/etc/group`, "root:x:0:\napp:x:1000:\nwheel:x:10:app\n");
   return { dir, rootfs };
+}
+
+/** What a test RUN gave: its exit and its output, decoded. */
+export interface Ran {
+  exitCode: number;
+  signal?: string;
+  out: string;
+  err: string;
+}
+
+/**
+ * A RuncExecutor over a fresh busybox rootfs, and `run(script)` running a shell script in it as root (options
+ * overridable) with its output collected.
+ */
+export async function busyboxExecutor() {
+  const { dir, rootfs } = await makeBusyboxRootfs();
+  const executor = new RuncExecutor({ stateDir: `${dir}/state` });
+  const run = async (script: string, opts: Partial<RunRequest> = {}): Promise<Ran> => {
+    let out = "", err = "";
+    const r = await executor.run({
+      rootfs,
+      args: ["/bin/sh", "-c", script],
+      env: [],
+      cwd: "/",
+      user: "root",
+      network: "default",
+      mounts: [] as RunMount[],
+      stdout: (c) => out += dec.decode(c),
+      stderr: (c) => err += dec.decode(c),
+      ...opts,
+    });
+    return { ...r, out, err };
+  };
+  return { dir, rootfs, executor, run };
+}
+
+/** The containers runc lists under a busyboxExecutor dir. */
+export async function runcList(dir: string): Promise<unknown[]> {
+  const out = await new Deno.Command("runc", { args: ["--root", `${dir}/state/runc`, "list", "--format", "json"] })
+    .output();
+  return JSON.parse(dec.decode(out.stdout).trim() || "null") ?? [];
 }
