@@ -18,15 +18,21 @@ import {
   type StoredIndex,
   storeImage,
   storeIndex,
-  writeDockerArchive,
-  writeLocalOutput,
   writeMultiLocal,
   writeOciLayout,
 } from "../exporter/mod.ts";
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
 import type { Provenance } from "./attestations.ts";
-import { compressionOf, leavesStore, manifestLayers, pushRefs, viaStdout } from "./outputs.ts";
+import {
+  compressionOf,
+  leavesStore,
+  manifestLayers,
+  pushRefs,
+  viaStdout,
+  writeFilesystem,
+  writeImageArchive,
+} from "./outputs.ts";
 
 /**
  * Stores every platform's image and their index, names the index by every tag and writes every output. With
@@ -91,32 +97,19 @@ export async function exportIndex(
         s.log(`exported oci index to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
       }
-      case "docker": {
+      case "docker":
         // Several platforms are refused before the build (checkOutputs); one goes without its attestations.
-        const { image } = platformImages[0];
-        await viaStdout(req.storeRoot, out.dest, async (dest) => {
-          await Deno.mkdir(dirname(dest), { recursive: true });
-          await writeDockerArchive(dest, layers.content, {
-            manifest: image.manifest,
-            config: image.configBytes,
-            tags: req.tags.map((t) => parseReference(t).familiar()),
-          });
-        });
+        await writeImageArchive(s, out, platformImages[0].image);
         s.warn("attestations are not exported to a docker archive (it holds no index)");
-        s.log(`exported docker to ${out.dest === "-" ? "stdout" : out.dest}`);
         break;
-      }
       case "local":
       case "tar": {
         if (provenance && out.type === "tar") {
           s.warn("provenance is not written into a tar output (a local one has it)");
         }
         if (builds.length === 1) {
-          for (const l of builds[0].root.layers) await images.ensureBlob(l);
-          const chain = builds[0].root.layers;
-          await viaStdout(req.storeRoot, out.dest, (dest) => writeLocalOutput(layers, chain, dest, out.type === "tar"));
+          await writeFilesystem(s, out, builds[0].root.layers);
           if (provenance && out.type === "local") await provenance.writeBeside(builds[0], out.dest);
-          s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
           break;
         }
         for (const b of builds) for (const l of b.root.layers) await images.ensureBlob(l);

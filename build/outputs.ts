@@ -23,7 +23,7 @@ import { TsbuildError } from "../errors.ts";
 import type { BuildSession } from "./session.ts";
 import type { PlatformBuild } from "./solve_platform.ts";
 import type { CachedLayer } from "../solver/mod.ts";
-import type { BuildRequest } from "./request.ts";
+import type { BuildRequest, OutputSpec } from "./request.ts";
 
 /** How layers will be compressed when the image leaves the store. */
 export function compressionOf(req: BuildRequest): Compression {
@@ -88,40 +88,53 @@ export async function exportImage(s: BuildSession, b: PlatformBuild): Promise<St
         break;
       }
       case "oci":
-      case "docker": {
-        for (const l of imageLayers) await images.ensureBlob(l);
-        await viaStdout(req.storeRoot, out.dest, async (dest) => {
-          await Deno.mkdir(dirname(dest), { recursive: true });
-          if (out.type === "oci") {
-            await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
-              desc: image.manifestDesc,
-              refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
-            }]);
-          } else {
-            await writeDockerArchive(dest, layers.content, {
-              manifest: image.manifest,
-              config: image.configBytes,
-              tags: req.tags.map((t) => parseReference(t).familiar()),
-            });
-          }
-        });
-        s.log(`exported ${out.type} to ${out.dest === "-" ? "stdout" : out.dest}`);
+      case "docker":
+        await writeImageArchive(s, out, image);
         break;
-      }
       case "local":
-      case "tar": {
-        for (const l of b.root.layers) await images.ensureBlob(l);
-        await viaStdout(
-          req.storeRoot,
-          out.dest,
-          (dest) => writeLocalOutput(layers, b.root.layers, dest, out.type === "tar"),
-        );
-        s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
+      case "tar":
+        await writeFilesystem(s, out, b.root.layers);
         break;
-      }
     }
   }
   return image;
+}
+
+/** One image as an OCI layout (dir or tar) or a docker archive named by the tags; its layers fetched if need be. */
+export async function writeImageArchive(
+  s: BuildSession,
+  out: Extract<OutputSpec, { type: "oci" | "docker" }>,
+  image: StoredImage,
+): Promise<void> {
+  const { req, layers } = s;
+  for (const l of image.layers) await s.images.ensureBlob(l);
+  await viaStdout(req.storeRoot, out.dest, async (dest) => {
+    await Deno.mkdir(dirname(dest), { recursive: true });
+    if (out.type === "oci") {
+      await writeOciLayout(dest, out.tar ? "tar" : "dir", layers.content, [{
+        desc: image.manifestDesc,
+        refName: req.tags[0] ? parseReference(req.tags[0]).tag ?? "latest" : undefined,
+      }]);
+    } else {
+      await writeDockerArchive(dest, layers.content, {
+        manifest: image.manifest,
+        config: image.configBytes,
+        tags: req.tags.map((t) => parseReference(t).familiar()),
+      });
+    }
+  });
+  s.log(`exported ${out.type} to ${out.dest === "-" ? "stdout" : out.dest}`);
+}
+
+/** One platform's filesystem (`chain` unpacked) as a directory or a tar. */
+export async function writeFilesystem(
+  s: BuildSession,
+  out: Extract<OutputSpec, { type: "local" | "tar" }>,
+  chain: CachedLayer[],
+): Promise<void> {
+  for (const l of chain) await s.images.ensureBlob(l);
+  await viaStdout(s.req.storeRoot, out.dest, (dest) => writeLocalOutput(s.layers, chain, dest, out.type === "tar"));
+  s.log(`exported filesystem to ${out.dest === "-" ? "stdout" : out.dest}`);
 }
 
 /** The references a push goes to: the tags, or with `push-by-digest` each tag's repository at `digest`, untagged. */

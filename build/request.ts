@@ -7,7 +7,7 @@ import type { SshSpec } from "../ssh/mod.ts";
 
 /** One `--output`. */
 export type OutputSpec =
-  /** `pushByDigest`: buildx's `push-by-digest=true`, the manifest pushed by digest into each name's repository, untagged. */
+  /** `pushByDigest`: buildx's `push-by-digest=true`, the manifest pushed by digest into each name's repo, untagged. */
   | { type: "image"; push: boolean; pushByDigest?: boolean }
   | { type: "oci"; dest: string; tar: boolean }
   | { type: "docker"; dest: string }

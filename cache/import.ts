@@ -9,7 +9,7 @@ import {
   MediaType,
   type Platform,
 } from "../oci/mod.ts";
-import { type ContentStore, processStream, verifiedStream } from "../snapshotter/mod.ts";
+import { type ContentStore, decompressStream, verifiedStream } from "../snapshotter/mod.ts";
 import { parseReference, type Reference, type RegistryClient, RegistryError } from "../registry/mod.ts";
 import type { CachedLayer, CacheImportSource, CacheRecord } from "../solver/mod.ts";
 import {
@@ -102,7 +102,9 @@ export class CacheImporter implements CacheImportSource {
     if (size === undefined) {
       const got = await src.open(entry);
       if (!got) return undefined;
-      size = (await content.writeStream(decompressed(got.stream, got.desc.mediaType), { digest: entry.diffID })).size;
+      size = (await content.writeStream(decompressStream(got.stream, layerCompression(got.desc.mediaType)), {
+        digest: entry.diffID,
+      })).size;
     }
     return { mediaType: MediaType.OciLayer, digest: entry.diffID, size, diffID: entry.diffID };
   }
@@ -190,18 +192,6 @@ export class CacheImporter implements CacheImportSource {
 
 function loaded(name: string, config: CacheConfig, open: LoadedCache["open"]): LoadedCache {
   return { name, config, byKey: new Map(config.records.map((r) => [r.key, r])), open };
-}
-
-/** A layer blob's uncompressed tar. */
-function decompressed(stream: ReadableStream<Uint8Array>, mediaType: string): ReadableStream<Uint8Array> {
-  switch (layerCompression(mediaType)) {
-    case "gzip":
-      return stream.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-    case "zstd":
-      return stream.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
-    default:
-      return stream;
-  }
 }
 
 async function openFile(path: string): Promise<ReadableStream<Uint8Array>> {

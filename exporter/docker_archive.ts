@@ -1,5 +1,5 @@
 import type { ImageIndex, ImageManifest } from "../oci/mod.ts";
-import { Annotation, MediaType } from "../oci/mod.ts";
+import { Annotation, digestBytes, MediaType } from "../oci/mod.ts";
 import { TsbuildError } from "../errors.ts";
 import { blobPath, type BlobSource, OciLayoutError, reachableBlobs, tarSink, writeLayout } from "./oci_layout.ts";
 
@@ -22,8 +22,8 @@ export async function writeDockerArchive(
   image: { manifest: ImageManifest; config: Uint8Array; tags: string[] },
 ): Promise<void> {
   const manifestBytes = new TextEncoder().encode(JSON.stringify(image.manifest));
-  const manifestDigest = await sha256(manifestBytes);
-  const configDigest = await sha256(image.config);
+  const manifestDigest = await digestBytes(manifestBytes);
+  const configDigest = await digestBytes(image.config);
   if (configDigest !== image.manifest.config.digest) {
     throw new OciLayoutError(
       `writing ${dest}: the config given has digest ${configDigest}, the manifest names ${image.manifest.config.digest}`,
@@ -76,7 +76,3 @@ function dockerName(tag: string): string {
   return `docker.io/${tag.includes("/") ? "" : "library/"}${tag}`;
 }
 
-async function sha256(bytes: Uint8Array): Promise<string> {
-  const h = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return "sha256:" + Array.from(h, (b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -1,4 +1,4 @@
-import { nodeCrypto } from "../runtime/builtins.ts";
+import { sha256Digest } from "../snapshotter/mod.ts";
 import {
   Annotation,
   type Descriptor,
@@ -44,15 +44,13 @@ export function parseLayoutName(name: string): { path: string; tag?: string; dig
   return { path: rest, tag, digest };
 }
 
-const sha256 = (b: Uint8Array) => "sha256:" + nodeCrypto().createHash("sha256").update(b).digest("hex");
-
 async function readVerified(
   read: (d: string) => ReadableStream<Uint8Array>,
   d: Descriptor,
   path: string,
 ): Promise<Uint8Array> {
   const bytes = new Uint8Array(await new Response(read(d.digest)).arrayBuffer());
-  if (sha256(bytes) !== d.digest) throw new OciLayoutError(`${path}: blob ${d.digest} does not match its digest`);
+  if (sha256Digest(bytes) !== d.digest) throw new OciLayoutError(`${path}: blob ${d.digest} does not match its digest`);
   return bytes;
 }
 
@@ -83,7 +81,7 @@ export async function openLayoutImage(name: string, platform: Platform): Promise
     const manifestBytes = desc.size === -1
       ? new Uint8Array(await new Response(layout.readBlob(desc.digest)).arrayBuffer())
       : await readVerified(layout.readBlob, desc, path);
-    if (sha256(manifestBytes) !== desc.digest) {
+    if (sha256Digest(manifestBytes) !== desc.digest) {
       throw new OciLayoutError(`${path}: manifest ${desc.digest} does not match its digest`);
     }
     const manifest = JSON.parse(new TextDecoder().decode(manifestBytes)) as ImageManifest;

@@ -73,9 +73,10 @@ const STREAMED_UPLOAD_MIN = 4 << 20;
 /**
  * The layers of an image about to be pushed to `target`, compressed (see `LayerCompressor`); a layer over
  * STREAMED_UPLOAD_MIN compressed now (no record from an earlier push) is uploaded to `target` while it is
- * compressed, so a new big layer costs about the slower of gzip and upload instead of their sum. Layers already compressed, or whose streamed upload failed,
- * are left for `pushImage` (HEAD, mount or upload from the store, with retries); a registry that refuses or cannot
- * be reached when the upload is opened fails here, before any compression.
+ * compressed, so a new big layer costs about the slower of gzip and upload instead of their sum. Layers already
+ * compressed, or whose streamed upload failed, are left for `pushImage` (HEAD, mount or upload from the store, with
+ * retries); a registry that refuses or cannot be reached when the upload is opened fails here, before any
+ * compression.
  */
 export function compressForPush(
   registry: RegistryClient,

@@ -1,8 +1,8 @@
 /**
  * Git repositories as build inputs (`ADD <git url> /dest`, git build contexts), fetched with the git CLI.
- * `#ref:subdir` or `?tag=…&subdir=…` (see {@linkcode parseGitUrl}) picks a branch, tag or commit and a directory of it. A repository is resolved to its commit
- * (`git ls-remote`) for a step's cache key, as BuildKit's git source keys on the commit, and checked out once per
- * commit into the store.
+ * `#ref:subdir` or `?tag=…&subdir=…` (see {@linkcode parseGitUrl}) picks a branch, tag or commit and a directory of
+ * it. A repository is resolved to its commit (`git ls-remote`) for a step's cache key, as BuildKit's git source keys
+ * on the commit, and checked out once per commit into the store.
  *
  * @module
  */
@@ -220,10 +220,9 @@ export class GitSources {
   checkout(
     url: string,
     ref: string | undefined,
-    keepGitDir: boolean,
-    signal?: AbortSignal,
-    submodules = true,
+    opts: { keepGitDir?: boolean; submodules?: boolean; signal?: AbortSignal } = {},
   ): Promise<string> {
+    const { keepGitDir = false, submodules = true, signal } = opts;
     const k = `${url}#${ref ?? ""}#${keepGitDir}#${submodules}`;
     let p = this.#checkouts.get(k);
     if (!p) this.#checkouts.set(k, p = this.#checkout(url, ref, keepGitDir, submodules, signal));

@@ -80,13 +80,13 @@ Deno.test("refs resolve to commits (annotated tags peeled); one checkout per com
     assertEquals(await resolveGitRef(url, one.slice(0, 10)), one.slice(0, 10));
 
     const sources = new GitSources(`${dir}/store`);
-    const tagged = await sources.checkout(url, "v1", false);
+    const tagged = await sources.checkout(url, "v1");
     assertEquals(tagged, `${dir}/store/git-sources/${one}`);
     assertEquals(await Deno.readTextFile(`${tagged}/f`), "1\n");
     assert(!(await Deno.stat(`${tagged}/.git`).then(() => true, () => false)));
     // A second build (a new instance) finds the same checkout by commit.
-    assertEquals(await new GitSources(`${dir}/store`).checkout(url, one, false), tagged);
-    const kept = await sources.checkout(url, "main", true);
+    assertEquals(await new GitSources(`${dir}/store`).checkout(url, one), tagged);
+    const kept = await sources.checkout(url, "main", { keepGitDir: true });
     assertEquals(kept, `${dir}/store/git-sources/${two}-git`);
     assertEquals(await gitRun(kept, "rev-parse", "HEAD"), two);
   } finally {

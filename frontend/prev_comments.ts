@@ -11,6 +11,7 @@
  * ```
  * @module
  */
+import type { DockerfileSpec } from "./instructions/mod.ts";
 
 /** The Dockerfile's lines (1-based line N is index N-1), without a BOM or CRs. */
 export function sourceLines(source: string): string[] {
@@ -29,6 +30,25 @@ export function prevComments(lines: string[], startLine: number, previousEnd: nu
     out.unshift(comment);
   }
   return out;
+}
+
+/**
+ * The comments above each instruction of `spec` (by the line it starts on): {@link prevComments} with the end of the
+ * instruction before it, whichever stage or global ARG that was.
+ */
+export function commentsAbove(source: string, spec: DockerfileSpec): (startLine: number) => string[] {
+  const lines = sourceLines(source);
+  const previousEnd = new Map<number, number>();
+  const all = [
+    ...spec.metaArgs.map((a) => a.location),
+    ...spec.stages.flatMap((s) => [s.from.location, ...s.commands.map((c) => c.location)]),
+  ].sort((a, b) => a.startLine - b.startLine);
+  let end = 0;
+  for (const loc of all) {
+    previousEnd.set(loc.startLine, end);
+    end = loc.endLine;
+  }
+  return (startLine) => prevComments(lines, startLine, previousEnd.get(startLine) ?? 0);
 }
 
 /** BuildKit's getComment: the rest of the first comment that starts with `name` and a space, else "". */

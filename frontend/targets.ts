@@ -13,7 +13,7 @@
  */
 import { parseDockerfile } from "./parser/mod.ts";
 import { parseDockerfileSpec } from "./instructions/mod.ts";
-import { describedAs, prevComments, sourceLines } from "./prev_comments.ts";
+import { commentsAbove, describedAs } from "./prev_comments.ts";
 import { encodeBase64 } from "../oci/mod.ts";
 
 /** One buildable stage. */
@@ -31,21 +31,19 @@ export interface BuildTarget {
 /** The stages of `source`; a Dockerfile that does not parse throws its DockerfileError. */
 export function listTargets(source: string, file: string): BuildTarget[] {
   const spec = parseDockerfileSpec(parseDockerfile(source, { file }), file);
-  const lines = sourceLines(source);
-  let previousEnd = Math.max(0, ...spec.metaArgs.map((a) => a.location.endLine));
+  const comments = commentsAbove(source, spec);
   const out: BuildTarget[] = [];
   for (const s of spec.stages) {
     const start = s.from.location.startLine;
     const name = s.name ?? ""; // lowercased, as BuildKit keeps stage names
     out.push({
       name,
-      description: describedAs(prevComments(lines, start, previousEnd), name),
+      description: describedAs(comments(start), name),
       default: s.index === spec.stages.length - 1,
       base: s.from.image,
       ...(s.from.platform ? { platform: s.from.platform } : {}),
       line: start,
     });
-    previousEnd = s.commands.at(-1)?.location.endLine ?? s.from.location.endLine;
   }
   return out;
 }

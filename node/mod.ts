@@ -1,7 +1,8 @@
 /**
  * Node support: tsbuild's Deno-first sources bundled for Node >= 20.16 (for process.getBuiltinModule) by
  * `node/build.mjs` (esbuild) with the `Deno` global from `node/deno_shim.mjs` (@deno/shim-deno plus Deno.Command,
- * temp files honouring `dir`, execPath and Array.fromAsync). Nothing here is imported by the builder; this module only names the entry points.
+ * temp files honouring `dir`, execPath and Array.fromAsync). Nothing here is imported by the builder; this module
+ * only names the entry points.
  *
  * @example
  * ```sh

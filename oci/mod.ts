@@ -15,3 +15,4 @@ export * from "./image.ts";
 export * from "./platform.ts";
 export * from "./runtime_spec.ts";
 export { encodeBase64 } from "./base64.ts";
+export { digestBytes } from "./digest.ts";

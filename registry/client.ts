@@ -135,7 +135,11 @@ export class RegistryClient {
           throw new RegistryError(`${host}: ${what}: manifest digest mismatch: got ${digest}`);
         }
         const header = res.headers.get("Docker-Content-Digest");
-        const sha = header?.startsWith("sha256:") ? await digestOf(bytes) : undefined;
+        const sha = !header?.startsWith("sha256:")
+          ? undefined
+          : digest.startsWith("sha256:")
+          ? digest
+          : await digestOf(bytes);
         if (sha && sha !== header) {
           throw new RegistryError(
             `${host}: ${what}: manifest digest mismatch: Docker-Content-Digest says ${header}, content is ${sha}`,

@@ -3,6 +3,7 @@ import { join } from "./path.ts";
 import { fileStream } from "./file_chunks.ts";
 import { BlobNotFoundError, DigestMismatchError, InvalidDigestError } from "./errors.ts";
 import { hostPid } from "../runtime/mod.ts";
+import { digestBytes } from "../oci/digest.ts";
 import { DerivedLayers } from "./derived_layers.ts";
 
 const DIGEST_RE = /^sha256:[0-9a-f]{64}$/;
@@ -160,11 +161,8 @@ export class ContentStore {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     // Configs and manifests are written again by every build that ends in them: a blob already in the store (only
     // ever renamed in complete and verified) needs no second write and fsync.
-    // Web Crypto, not node:crypto: a no-change build writes only these, and loading node:crypto costs it ~10 ms.
-    const hex = [...new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>))].map((b) =>
-      b.toString(16).padStart(2, "0")
-    ).join("");
-    const digest = "sha256:" + hex;
+    // Web Crypto (digestBytes), not node:crypto: a no-change build writes only these.
+    const digest = await digestBytes(bytes);
     if ((await this.size(digest)) === bytes.byteLength) return { digest, size: bytes.byteLength };
     return await this.writeStream(ReadableStream.from([bytes]));
   }

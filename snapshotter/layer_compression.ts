@@ -207,10 +207,18 @@ function decompressChecked(
   from: "gzip" | "zstd",
   diffID: string,
 ): ReadableStream<Uint8Array> {
-  const tar = from === "gzip"
-    ? source.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>)
-    : source.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
-  return verifiedStream(tar, { digest: diffID });
+  return verifiedStream(decompressStream(source, from), { digest: diffID });
+}
+
+/** The tar inside a layer blob compressed with `compression` (gzip built in, zstd through its tool). */
+export function decompressStream(
+  blob: ReadableStream<Uint8Array>,
+  compression: "gzip" | "zstd" | "none",
+): ReadableStream<Uint8Array> {
+  if (compression === "gzip") {
+    return blob.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
+  }
+  return compression === "zstd" ? blob.pipeThrough(processStream("zstd", ["-d", "-c", "-q"])) : blob;
 }
 
 /**

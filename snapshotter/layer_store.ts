@@ -9,7 +9,7 @@ import { withLock } from "./lock.ts";
 import type { SnapshotterKind } from "./meta.ts";
 import { isMountPoint, type Mount, mountAt, unmount } from "./mount.ts";
 import { probeSnapshotter } from "./probe.ts";
-import { processStream } from "./layer_compression.ts";
+import { decompressStream } from "./layer_compression.ts";
 import { join } from "./path.ts";
 import { concatBytes } from "./file_chunks.ts";
 import { DirSnapshotter, type Snapshotter } from "./snapshotter.ts";
@@ -388,11 +388,7 @@ async function decompressed(
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    return rest.pipeThrough(new DecompressionStream("gzip") as unknown as TransformStream<Uint8Array, Uint8Array>);
-  }
-  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) {
-    return rest.pipeThrough(processStream("zstd", ["-d", "-c", "-q"]));
-  }
-  return rest;
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const zstd = head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd;
+  return decompressStream(rest, gzip ? "gzip" : zstd ? "zstd" : "none");
 }

@@ -38,6 +38,7 @@ export {
   type CompressedSink,
   type Compression,
   compressLayers,
+  decompressStream,
   isUncompressed,
   LAYER_CONCURRENCY,
   type LayerBlob,

@@ -130,9 +130,10 @@ export async function copyIncrementally(
 }
 
 /**
- * After a copy committed as snapshot `name` (layer diffID `layer`): writes its note and points this copy's base at it, so the next build
- * can start from it. `sel` must be the selection as it was before the copy read the files (a file changed during
- * the copy then only looks changed next time). Failing to remember is not an error: the next build copies in full.
+ * After a copy committed as snapshot `name` (layer diffID `layer`): writes its note and points this copy's base at
+ * it, so the next build can start from it. `sel` must be the selection as it was before the copy read the files (a
+ * file changed during the copy then only looks changed next time). Failing to remember is not an error: the next
+ * build copies in full.
  */
 export async function rememberCopy(
   layers: LayerStore,

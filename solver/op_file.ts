@@ -60,7 +60,12 @@ export async function runFileOp(
       // ADD <url> writes the body its key was computed from.
       fetch: deps.httpSources?.fetch,
       gitCheckout: deps.gitSources &&
-        ((a) => deps.gitSources!.checkout(a.url, a.ref, a.keepGitDir, solver.signal, a.submodules !== false)),
+        ((a) =>
+          deps.gitSources!.checkout(a.url, a.ref, {
+            keepGitDir: a.keepGitDir,
+            submodules: a.submodules !== false,
+            signal: solver.signal,
+          })),
     });
     for (const view of views.splice(0)) await view.release();
     const committed = await deps.layers.commit(active, { sourceDateEpoch: deps.sourceDateEpoch });

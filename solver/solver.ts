@@ -10,7 +10,8 @@ import { Semaphore } from "./semaphore.ts";
 import { runExec } from "./op_exec.ts";
 import { runFileOp } from "./op_file.ts";
 import { stepNames } from "./step_names.ts";
-import { definition, dependencies, describeInput, execExtras, stepInputs } from "./step_inputs.ts";
+import { definition, dependencies, execExtras, stepInputs } from "./step_inputs.ts";
+import { explainMiss } from "./explain.ts";
 import { TsbuildError } from "../errors.ts";
 
 export type { FsResult, LocalResult, SolverDeps, VertexResult } from "./types.ts";
@@ -299,7 +300,9 @@ export class Solver {
     const sources = new Map<VertexId, VertexResult>(deps.map((d, i) => [d, solved[i]]));
     if (this.#abort.signal.aborted) throw new BuildCancelledError();
     const stepId = this.#stepId(id);
-    const reason = this.#deps.explain ? await this.#explain(identity, inputs, useCache, sources) : undefined;
+    const reason = this.#deps.explain
+      ? await explainMiss(this.#deps.cache, identity, inputs, useCache, sources)
+      : undefined;
     return await this.#sem.run(async () => {
       if (this.#abort.signal.aborted) throw new BuildCancelledError();
       this.#deps.progress.emit({ type: "step.start", id: stepId, name, time: performance.now() });
@@ -362,28 +365,6 @@ export class Solver {
       if (isUncompressed(l) && !(await this.#deps.layers.content.has(l.digest))) return false;
     }
     return true;
-  }
-
-  async #explain(
-    identity: string,
-    inputs: Record<string, string>,
-    useCache: boolean,
-    sources: Map<VertexId, VertexResult>,
-  ): Promise<string> {
-    if (!useCache) return "--no-cache";
-    const last = await this.#deps.cache.lastFor(identity);
-    if (!last) return "no earlier build of this step";
-    const changed: string[] = [];
-    const files = [...sources.values()].flatMap((s) => (s.kind === "local" ? [...s.hasher.changed] : []));
-    for (const k of new Set([...Object.keys(inputs), ...Object.keys(last.inputs)])) {
-      if (inputs[k] === last.inputs[k]) continue;
-      let text = describeInput(k, last.inputs[k], inputs[k]);
-      if (k.startsWith("files ") && files.length) {
-        text += ` (${files.slice(0, 5).join(", ")}${files.length > 5 ? `, and ${files.length - 5} more` : ""})`;
-      }
-      changed.push(text);
-    }
-    return changed.length ? changed.join("; ") : "cached result was removed from the store";
   }
 
   #stepId(id: VertexId): number {

@@ -42,7 +42,13 @@ export async function stepInputs(
       const i = e.indexOf("=");
       inputs[`env ${e.slice(0, i)}`] = cacheKey(e.slice(i + 1));
     }
-    inputs["options"] = cacheKey({ cwd: v.cwd, user: v.user, network: v.network, security: v.security, mounts: v.mounts });
+    inputs["options"] = cacheKey({
+      cwd: v.cwd,
+      user: v.user,
+      network: v.network,
+      security: v.security,
+      mounts: v.mounts,
+    });
     for (const m of v.mounts) {
       if ((m.type === "bind" || m.type === "cache") && m.from !== undefined) {
         const src = sources.get(m.from)!;
@@ -62,7 +68,9 @@ export async function stepInputs(
       if (a.action === "git" && gitCommit) {
         const commit = await gitCommit(a.url, a.ref);
         if (a.checksum && !commit.startsWith(a.checksum)) {
-          throw new TsbuildError(`ADD failed: ${a.url}#${a.ref ?? "HEAD"} is commit ${commit}, not --checksum=${a.checksum}`);
+          throw new TsbuildError(
+            `ADD failed: ${a.url}#${a.ref ?? "HEAD"} is commit ${commit}, not --checksum=${a.checksum}`,
+          );
         }
         inputs[`git ${a.url}#${a.ref ?? "HEAD"}`] = commit;
       }
@@ -70,26 +78,19 @@ export async function stepInputs(
     for (const [i, a] of v.actions.entries()) {
       if (a.action !== "copy") continue;
       const src = sources.get(a.from)!;
-      if (src.kind === "local") inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(a.src, {
-        // What the copy reads: a source that is itself a symlink is followed (COPY's default) and its target's content
-        // must be in the key, or a change to the target would be a wrong hit.
-        followPaths: a.followSymlinks,
-      });
+      if (src.kind === "local") {
+        inputs[`files ${a.src.join(" ")}${v.actions.length > 1 ? ` #${i}` : ""}`] = await src.hasher.hashSources(
+          a.src,
+          {
+            // What the copy reads: a source that is itself a symlink is followed (COPY's default) and its target's content
+            // must be in the key, or a change to the target would be a wrong hit.
+            followPaths: a.followSymlinks,
+          },
+        );
+      }
     }
   }
   return inputs;
-}
-
-export function describeInput(k: string, before: string | undefined, after: string | undefined): string {
-  if (before === undefined) return `${k} is new`;
-  if (after === undefined) return `${k} was removed`;
-  if (k === "previous step") return "an earlier step changed";
-  if (k === "base image") return `base image changed: ${before} -> ${after}`;
-  if (k.startsWith("files ")) return `context files changed: ${k.slice(6)}`;
-  if (k.startsWith("env ")) return `build arg or env ${k.slice(4)} changed`;
-  if (k.startsWith("url ")) return `the file at ${k.slice(4)} changed`;
-  if (k.startsWith("git ")) return `git ${k.slice(4)} moved: ${before.slice(0, 12)} -> ${after.slice(0, 12)}`;
-  return `${k} changed`;
 }
 
 /** The build-wide RUN settings that change what a RUN sees; present in a key only when set, so plain keys stay put. */

@@ -19,6 +19,7 @@ import { dispatch } from "./dispatch.ts";
 import { cloneStageImage, stageImageFrom, type StageState, VertexList } from "./state.ts";
 import { isImageReference, platformArgs, PROXY_ARGS, undefinedVariables, unusedBuildArgs } from "./args.ts";
 import { type Outline, OutlineCapture } from "./outline.ts";
+import { StageDeps } from "./stage_deps.ts";
 
 /** A base image as the caller's registry lookup found it. */
 export interface ResolvedImage {
@@ -74,8 +75,7 @@ class Converter implements DispatchContext {
   #named = new Map<string, VertexId>();
   #images = new Map<string, { vertex: VertexId; config: ImageConfig }>();
   #states = new Map<number, Promise<StageState>>();
-  /** Stage → stages it uses (FROM, --from, mount from=), to refuse cycles before awaiting one. */
-  #deps = new Map<number, Set<number>>();
+  #deps: StageDeps;
   readonly outline?: OutlineCapture;
 
   constructor(opts: ConvertOptions, spec: DockerfileSpec, outline?: OutlineCapture) {
@@ -84,6 +84,7 @@ class Converter implements DispatchContext {
     this.outline = outline;
     this.file = opts.dockerfilePath;
     this.lex = new ShellLex(spec.escapeToken);
+    this.#deps = new StageDeps(this.file, (i) => this.#stageName(i));
   }
 
   async run(): Promise<Graph> {
@@ -142,8 +143,9 @@ class Converter implements DispatchContext {
     return i;
   }
 
+  /** Stage → the stages it uses, as far as the conversion went. */
   get deps(): ReadonlyMap<number, ReadonlySet<number>> {
-    return this.#deps;
+    return this.#deps.uses;
   }
 
   #buildArg(key: string): string | undefined {
@@ -169,42 +171,12 @@ class Converter implements DispatchContext {
 
   /** Stage `to` (an earlier one, or FROM's base) as used by stage `from`, recorded for loop checks. */
   #use(from: number, to: number, line: number): Promise<StageState> {
-    this.#refuseLoop(from, to, line);
-    let set = this.#deps.get(from);
-    if (!set) this.#deps.set(from, set = new Set());
-    set.add(to);
+    this.#deps.add(from, to, line);
     return this.#stage(to);
-  }
-
-  /**
-   * BuildKit's "circular dependency detected on stage: NAME" when `from` using `to` closes a loop (NAME the first
-   * stage of the loop, `stage-N` when unnamed).
-   */
-  #refuseLoop(from: number, to: number, line: number): void {
-    const path = this.#pathFrom(to, from, new Set());
-    if (path) {
-      throw new DockerfileError(
-        this.file,
-        line,
-        `circular dependency detected on stage: ${this.#stageName(Math.min(from, ...path))}`,
-      );
-    }
   }
 
   #stageName(i: number): string {
     return this.#spec.stages[i].from.name ?? `stage-${i}`;
-  }
-
-  /** The stages on a dependency path from `a` to `b` (inclusive), if there is one. */
-  #pathFrom(a: number, b: number, seen: Set<number>): number[] | undefined {
-    if (a === b) return [a];
-    if (seen.has(a)) return undefined;
-    seen.add(a);
-    for (const next of this.#deps.get(a) ?? []) {
-      const rest = this.#pathFrom(next, b, seen);
-      if (rest) return [a, ...rest];
-    }
-    return undefined;
   }
 
   #stageIndexByName(name: string): number | undefined {
@@ -364,7 +336,7 @@ class Converter implements DispatchContext {
       if (idx >= current) {
         // BuildKit checks loops first, then refuses any stage not dispatched yet (v0.13 on; 0.8 silently used
         // the later stage's base).
-        this.#refuseLoop(current, idx, line);
+        this.#deps.refuseLoop(current, idx, line);
         const verb = what === "mount" ? "mount" : "copy";
         fail(
           `cannot ${verb} from stage "${name}", it needs to be defined before current stage "${

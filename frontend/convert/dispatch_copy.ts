@@ -6,10 +6,20 @@ import { ShellLex } from "../shell/mod.ts";
 import { type DispatchContext, expandWord } from "./context.ts";
 import { expansionEnv, type StageState } from "./state.ts";
 import { chownOf, commit } from "./dispatch.ts";
-import { GitUrlError, isGitRemote, parseGitUrl } from "../../fileop/git_sources.ts";
+import { type GitSpec, GitUrlError, isGitRemote, parseGitUrl } from "../../fileop/git_sources.ts";
 
 const HEREDOC_WORD = /^<<-?(["']?)([^"'\s]+)\1$/;
 const URL_WORD = /^https?:\/\//i;
+
+/** A git source's parts; a URL that cannot be read fails at its line. */
+function gitSpec(src: string, fail: (m: string) => never): GitSpec {
+  try {
+    return parseGitUrl(src);
+  } catch (e) {
+    if (e instanceof GitUrlError) fail(e.message);
+    throw e;
+  }
+}
 
 /** The destination made absolute against WORKDIR, keeping the trailing `/` that says "this is a directory". */
 function resolveDest(raw: string, workdir: string | undefined): { dest: string; destIsDir: boolean } {
@@ -80,27 +90,21 @@ export async function dispatchCopy(ctx: DispatchContext, state: StageState, inst
       if (inst.kind === "copy") fail(`source can't be a URL for COPY: ${src} (use ADD)`);
       if (fromName !== undefined) fail(`--from cannot be used with a URL source (${src})`);
       if (isGitRemote(src)) {
-        let spec;
-        try {
-          spec = parseGitUrl(src);
-        } catch (e) {
-          if (e instanceof GitUrlError) fail(e.message);
-          throw e;
-        }
-        const { url, ref, subdir } = spec!;
+        const spec = gitSpec(src, fail);
+        const { url, ref, subdir } = spec;
         if (subdir && (subdir.startsWith("/") || posix.normalize(subdir).startsWith(".."))) {
           fail(`git source ${src}: subdirectory ${subdir} is outside the repository`);
         }
-        if (inst.checksum && spec!.checksum && inst.checksum !== spec!.checksum) {
-          fail(`--checksum=${inst.checksum} conflicts with the URL's checksum ${spec!.checksum}`);
+        if (inst.checksum && spec.checksum && inst.checksum !== spec.checksum) {
+          fail(`--checksum=${inst.checksum} conflicts with the URL's checksum ${spec.checksum}`);
         }
-        const keepGitDir = inst.keepGitDir || spec!.keepGitDir === true;
+        const keepGitDir = inst.keepGitDir || spec.keepGitDir === true;
         const action: FileAction = { action: "git", url, keepGitDir, dest, ...chown };
         if (ref) action.ref = ref;
         if (subdir) action.subdir = posix.normalize(subdir);
-        const checksum = inst.checksum ?? spec!.checksum;
+        const checksum = inst.checksum ?? spec.checksum;
         if (checksum) action.checksum = checksum;
-        if (spec!.submodules === false) action.submodules = false;
+        if (spec.submodules === false) action.submodules = false;
         if (chmod !== undefined) action.chmod = chmod;
         actions.push(action);
         continue;

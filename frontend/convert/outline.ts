@@ -16,7 +16,7 @@
 import type { SourceLocation } from "../../graph/mod.ts";
 import { encodeBase64 } from "../../oci/mod.ts";
 import type { ArgDecl, DockerfileSpec } from "../instructions/mod.ts";
-import { describedAs, prevComments, sourceLines } from "../prev_comments.ts";
+import { commentsAbove, describedAs } from "../prev_comments.ts";
 
 /** BuildKit's pb.Location as JSON: the instruction's lines. */
 export interface OutlineLocation {
@@ -72,35 +72,23 @@ interface StageCapture {
 /** Collects what the converter sees; one per conversion. */
 export class OutlineCapture {
   #source: string;
-  #lines: string[];
   #spec: DockerfileSpec;
-  /** Instruction start line → end line of the instruction before it. */
-  #previousEnd = new Map<number, number>();
+  #comments: (startLine: number) => string[];
   #global = new Map<string, ArgInfo>();
   #stages = new Map<number, StageCapture>();
   #order = 0;
 
   constructor(source: string, spec: DockerfileSpec) {
     this.#source = source;
-    this.#lines = sourceLines(source);
     this.#spec = spec;
-    const all = [
-      ...spec.metaArgs.map((a) => a.location),
-      ...spec.stages.flatMap((s) => [s.from.location, ...s.commands.map((c) => c.location)]),
-    ].sort((a, b) => a.startLine - b.startLine);
-    let end = 0;
-    for (const loc of all) {
-      this.#previousEnd.set(loc.startLine, end);
-      end = loc.endLine;
-    }
+    this.#comments = commentsAbove(source, spec);
   }
 
   #info(decl: ArgDecl, location: SourceLocation, value: string | undefined, deps: Set<string>): ArgInfo {
-    const comments = prevComments(this.#lines, location.startLine, this.#previousEnd.get(location.startLine) ?? 0);
     return {
       name: decl.key,
       ...(value !== undefined ? { value } : {}),
-      description: describedAs(comments, decl.key),
+      description: describedAs(this.#comments(location.startLine), decl.key),
       location,
       deps,
       order: this.#order++,
@@ -176,8 +164,7 @@ export class OutlineCapture {
       a.location.ranges[0].start.line - b.location.ranges[0].start.line;
     const stage = this.#spec.stages[target];
     const name = stage.name ?? "";
-    const from = stage.from.location.startLine;
-    const description = describedAs(prevComments(this.#lines, from, this.#previousEnd.get(from) ?? 0), name);
+    const description = describedAs(this.#comments(stage.from.location.startLine), name);
     return {
       ...(name ? { name } : {}),
       ...(description ? { description } : {}),
