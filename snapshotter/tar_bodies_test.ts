@@ -47,7 +47,6 @@ Deno.test("TarBodies: each regular file's body from a layer tar, in tar order, b
     // Not a tar at all: nothing is taken, nothing throws.
     await Deno.writeTextFile(`${tmp}/junk.tar`, "x".repeat(2000));
     assertEquals(new TarBodies(`${tmp}/junk.tar`).take("a.txt", 6), undefined);
-    assert(names.length === 5);
   } finally {
     await Deno.remove(tmp, { recursive: true });
   }
